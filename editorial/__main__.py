@@ -1,0 +1,5 @@
+"""Allow ``python -m editorial``."""
+
+from editorial.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""The application factory: routes, dependencies, errors, OpenAPI and lifecycle."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from editorial import __version__
+from editorial.articles.controllers import ArticleController
+from editorial.auth.controllers import MeController, UserController
+from editorial.auth.deps import provide_principal
+from editorial.db import Database
+from editorial.db.session import provide_session
+from editorial.desks.controllers import DeskController
+from editorial.health import HealthController
+from editorial.lib.clock import Clock, SystemClock
+from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict
+from editorial.lib.logging import configure_logging, request_id_middleware
+from editorial.revisions.controllers import RevisionController
+from editorial.settings import Settings, get_settings
+from editorial.workflow.controllers import (
+    ArticleWorkflowController,
+    BulkController,
+    WorkflowDefinitionController,
+    WorklistController,
+)
+
+API_CONTROLLERS = [
+    MeController,
+    UserController,
+    DeskController,
+    ArticleController,
+    RevisionController,
+    ArticleWorkflowController,
+    WorklistController,
+    BulkController,
+    WorkflowDefinitionController,
+]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> Litestar:
+    """Build the service. Tests pass their own settings, clock and database."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    db = db or Database(settings)
+    configure_logging(settings.log_level)
+
+    def provide_clock() -> Clock:
+        return clock
+
+    def dispose() -> None:
+        db.dispose()
+
+    api = Router(
+        path="/api/v1",
+        route_handlers=API_CONTROLLERS,
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+    )
+    return Litestar(
+        route_handlers=[api, HealthController],
+        dependencies={
+            "db_session": Provide(provide_session),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+        },
+        exception_handlers={
+            **exception_handlers,
+            IntegrityError: integrity_conflict,
+            OperationalError: database_unavailable,
+        },
+        middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
+        state=State({"db": db, "clock": clock, "settings": settings}),
+        on_shutdown=[dispose],
+        request_max_body_size=settings.max_request_bytes,
+        openapi_config=OpenAPIConfig(
+            title="editorial",
+            version=__version__,
+            description="A Plone-style editorial workflow service.",
+            path="/schema",
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Articles: creating, reading, listing and saving them."""

@@ -1,0 +1,77 @@
+"""``/api/v1/articles``: create, list, read and save."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get, post, put
+from litestar.params import Parameter
+from sqlmodel import Session
+
+from editorial.articles import services
+from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
+from editorial.auth.principal import Principal
+from editorial.lib.clock import Clock
+from editorial.lib.paging import Page
+from editorial.lib.params import Cursor, Limit
+from editorial.workflow.model import State
+
+
+def with_etag(article: ArticleRead, status_code: int = 200) -> Response[ArticleRead]:
+    """The article, with the ETag that names its head revision."""
+    return Response(article, status_code=status_code, headers={"ETag": services.etag(article.revision)})
+
+
+class ArticleController(Controller):
+    path = "/articles"
+    tags = ["articles"]
+
+    @post(sync_to_thread=True)
+    def create_article(
+        self, principal: Principal, db_session: Session, clock: Clock, data: ArticleCreate
+    ) -> Response[ArticleRead]:
+        """Start an article on a desk."""
+        return with_etag(services.create(db_session, principal, data, now=clock.now()), 201)
+
+    @get(sync_to_thread=True)
+    def list_articles(
+        self,
+        principal: Principal,
+        db_session: Session,
+        article_state: Annotated[State | None, Parameter(query="state")] = None,
+        desk: Annotated[str | None, Parameter(max_length=40)] = None,
+        author: Annotated[str | None, Parameter(max_length=64)] = None,
+        q: Annotated[str | None, Parameter(max_length=200, description="text in title, dek or body")] = None,
+        cursor: str | None = Cursor,
+        limit: int = Limit,
+    ) -> Page[ArticleSummary]:
+        """Articles the caller may see, newest first."""
+        return services.list_visible(
+            db_session,
+            principal,
+            state=article_state.value if article_state else None,
+            desk=desk,
+            author=author,
+            q=q,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @get("/{article_id:int}", sync_to_thread=True)
+    def get_article(self, principal: Principal, db_session: Session, article_id: int) -> Response[ArticleRead]:
+        """One article at its head revision; the ETag names that revision."""
+        return with_etag(services.get(db_session, principal, article_id))
+
+    @put("/{article_id:int}", sync_to_thread=True)
+    def save_article(
+        self,
+        principal: Principal,
+        db_session: Session,
+        clock: Clock,
+        article_id: int,
+        data: ArticleUpdate,
+        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+    ) -> Response[ArticleRead]:
+        """Save a new revision; send If-Match with the ETag of the revision you edited."""
+        article = services.update(db_session, principal, article_id, data, if_match=if_match, now=clock.now())
+        return with_etag(article)

@@ -1,0 +1,302 @@
+"""Creating, loading, listing and saving articles; every save goes through the workflow policy."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlmodel import Session
+
+from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
+from editorial.auth.principal import Principal
+from editorial.db.models import Article, ArticleAuthor, Desk, Revision, User
+from editorial.desks.services import desk_workflows
+from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from editorial.lib.paging import Page, decode_cursor, encode_cursor
+from editorial.revisions.services import CONTENT_FIELDS, append_revision, content_of, get_revision
+from editorial.workflow import engine, policy
+from editorial.workflow.model import State, Workflow
+from editorial.workflow.registry import get_workflow
+
+
+@dataclass(slots=True)
+class Loaded:
+    """An article the caller may see, with the facts the policy needs."""
+
+    article: Article
+    workflow: Workflow
+    subject: policy.Subject
+
+
+def is_author(session: Session, article_id: int, principal: Principal) -> bool:
+    if principal.user_id is None:
+        return False
+    return (
+        session.scalar(
+            select(ArticleAuthor.user_id).where(
+                ArticleAuthor.article_id == article_id, ArticleAuthor.user_id == principal.user_id
+            )
+        )
+        is not None
+    )
+
+
+def subject_of(session: Session, article: Article, workflow: Workflow, principal: Principal) -> policy.Subject:
+    assert article.id is not None
+    return policy.Subject(
+        desk_id=article.desk_id,
+        workflow=workflow,
+        state=State(article.state),
+        is_author=is_author(session, article.id, principal),
+        signed_revision=article.signed_revision,
+    )
+
+
+def load(session: Session, principal: Principal, article_id: int, *, lock: bool = False) -> Loaded:
+    """The article, if the caller may view it (404 otherwise); ``lock`` holds its row to the end."""
+    query = select(Article, Desk.workflow).join(Desk, Desk.id == Article.desk_id).where(Article.id == article_id)
+    if lock:
+        query = query.with_for_update(of=Article)
+    row = session.execute(query).first()
+    if row is None:
+        raise NotFound(f"no article {article_id}")
+    article, workflow_id = row
+    workflow = get_workflow(workflow_id)
+    loaded = Loaded(article, workflow, subject_of(session, article, workflow, principal))
+    if not principal.is_system and not policy.may_view(principal, loaded.subject).allowed:
+        raise NotFound(f"no article {article_id}")
+    return loaded
+
+
+def head_of(session: Session, article: Article) -> Revision:
+    revision = session.scalar(
+        select(Revision).where(Revision.article_id == article.id, Revision.number == article.head_revision)
+    )
+    assert revision is not None, "an article always has its head revision"
+    return revision
+
+
+def _fields(article: Article, revision: Revision) -> dict[str, Any]:
+    return {
+        **article.model_dump(include={"id", "slug", "state", "live_revision", "signed_revision"}),
+        **article.model_dump(include={"publish_at", "unpublish_at", "published_at", "created_at", "updated_at"}),
+        **content_of(revision),
+        "desk": article.desk_id,
+        "revision": article.head_revision,
+    }
+
+
+def read(article: Article, revision: Revision) -> ArticleRead:
+    return ArticleRead(**_fields(article, revision))
+
+
+def etag(revision: int) -> str:
+    return f'"r{revision}"'
+
+
+def parse_if_match(header: str | None) -> int:
+    """The revision number an ``If-Match`` header names (428 when absent, 412 when not ours)."""
+    if not header:
+        raise PreconditionRequired("send If-Match with the ETag of the revision you edited")
+    match = re.fullmatch(r'\s*(?:W/)?"?r(\d{1,9})"?\s*', header)
+    if match is None:
+        raise PreconditionFailed(f"If-Match {header!r} names no revision of this article", current_revision=None)
+    return int(match.group(1))
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
+    return slug or "article"
+
+
+def _unique_slug(session: Session, base: str) -> str:
+    taken = set(session.scalars(select(Article.slug).where(Article.slug.startswith(base, autoescape=True))))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def user_ids(session: Session, usernames: list[str]) -> dict[str, int]:
+    """Map usernames to ids; 422 naming any that do not exist."""
+    found = dict(session.execute(select(User.username, User.id).where(User.username.in_(usernames))).all())
+    unknown = [name for name in usernames if name not in found]
+    if unknown:
+        raise InvalidInput.field("authors", f"unknown users: {', '.join(unknown)}")
+    return {name: found[name] for name in usernames}
+
+
+def create(session: Session, principal: Principal, data: ArticleCreate, *, now: datetime) -> ArticleRead:
+    """Start an article on a desk, with its creator as author and a first revision."""
+    desk = session.get(Desk, data.desk)
+    if desk is None:
+        raise InvalidInput.field("desk", f"unknown desk {data.desk!r}")
+    policy.may_create(principal, desk.id).require()
+    assert principal.user_id is not None
+    if data.slug and session.scalar(select(Article.id).where(Article.slug == data.slug)) is not None:
+        raise Conflict(f"slug {data.slug!r} is taken")
+    article = Article(
+        slug=data.slug or _unique_slug(session, slugify(data.title)),
+        desk_id=desk.id,
+        state=get_workflow(desk.workflow).initial.value,
+        state_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        created_by_id=principal.user_id,
+    )
+    session.add(article)
+    session.flush()
+    assert article.id is not None
+    session.add(ArticleAuthor(article_id=article.id, user_id=principal.user_id))
+    content = {**data.model_dump(include={"title", "dek", "body", "tags"}), "authors": [principal.username]}
+    revision = append_revision(session, article, content, saved_by=principal.user_id, message="created", now=now)
+    return read(article, revision)
+
+
+def save(
+    session: Session,
+    principal: Principal,
+    article_id: int,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None,
+    message: str,
+    now: datetime,
+) -> ArticleRead:
+    """Append a revision with ``changes``; the workflow decides whether the state allows it."""
+    base = parse_if_match(if_match)
+    loaded = load(session, principal, article_id, lock=True)
+    article = loaded.article
+    policy.may_edit(principal, loaded.subject).require()
+    if base != article.head_revision:
+        raise PreconditionFailed(
+            f"you edited revision {base}, but the latest is {article.head_revision}",
+            current_revision=article.head_revision,
+        )
+    head = head_of(session, article)
+    content = {**content_of(head), **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
+    if content == content_of(head):
+        return read(article, head)
+    if content["authors"] != head.authors:
+        _replace_authors(session, article, user_ids(session, content["authors"]).values())
+    assert principal.user_id is not None
+    revision = append_revision(session, article, content, saved_by=principal.user_id, message=message, now=now)
+    engine.record_edit(session, loaded.workflow, article, principal, now=now)
+    return read(article, revision)
+
+
+def update(
+    session: Session, principal: Principal, article_id: int, data: ArticleUpdate, *, if_match: str | None, now: datetime
+) -> ArticleRead:
+    """A ``PUT``: the fields the client sent, applied over the head revision."""
+    changes = data.model_dump(exclude_unset=True, exclude={"message"})
+    return save(session, principal, article_id, changes, if_match=if_match, message=data.message, now=now)
+
+
+def _replace_authors(session: Session, article: Article, ids: Any) -> None:
+    wanted = set(ids)
+    current = set(session.scalars(select(ArticleAuthor.user_id).where(ArticleAuthor.article_id == article.id)))
+    for user_id in current - wanted:
+        session.delete(session.get(ArticleAuthor, (article.id, user_id)))
+    for user_id in wanted - current:
+        assert article.id is not None
+        session.add(ArticleAuthor(article_id=article.id, user_id=user_id))
+    session.flush()
+
+
+def get(session: Session, principal: Principal, article_id: int) -> ArticleRead:
+    loaded = load(session, principal, article_id)
+    return read(loaded.article, head_of(session, loaded.article))
+
+
+def visible_clause(principal: Principal, scope: policy.Scope) -> ColumnElement[bool]:
+    """SQL for "the article lies in ``scope``": by desk role, or by authorship."""
+    clauses: list[ColumnElement[bool]] = []
+    for desk_id, states in scope.by_role.items():
+        if states:
+            clauses.append(and_(Article.desk_id == desk_id, Article.state.in_([s.value for s in states])))
+    authored = select(ArticleAuthor.article_id).where(ArticleAuthor.user_id == principal.user_id)
+    for desk_id, states in scope.by_authorship.items():
+        if states and principal.user_id is not None:
+            clauses.append(
+                and_(
+                    Article.desk_id == desk_id,
+                    Article.state.in_([s.value for s in states]),
+                    Article.id.in_(authored),
+                )
+            )
+    return or_(*clauses) if clauses else false()
+
+
+def list_visible(
+    session: Session,
+    principal: Principal,
+    *,
+    state: str | None,
+    desk: str | None,
+    author: str | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ArticleSummary]:
+    """Articles the caller may see, newest first, filtered and paged."""
+    after = decode_cursor(cursor, {"id": int})
+    scope = policy.view_scope(principal, desk_workflows(session))
+    query = (
+        select(Article, Revision)
+        .join(Revision, and_(Revision.article_id == Article.id, Revision.number == Article.head_revision))
+        .where(visible_clause(principal, scope))
+        .order_by(Article.id.desc())
+        .limit(limit + 1)
+    )
+    if state:
+        query = query.where(Article.state == state)
+    if desk:
+        query = query.where(Article.desk_id == desk)
+    if author:
+        query = query.where(
+            Article.id.in_(
+                select(ArticleAuthor.article_id)
+                .join(User, User.id == ArticleAuthor.user_id)
+                .where(User.username == author)
+            )
+        )
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Revision.title.ilike(pattern, escape="\\"),
+                Revision.dek.ilike(pattern, escape="\\"),
+                Revision.body.ilike(pattern, escape="\\"),
+            )
+        )
+    if after:
+        query = query.where(Article.id < after["id"])
+    rows = session.execute(query).all()
+    items = [ArticleSummary(**_fields(a, r)) for a, r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items=items, next_cursor=encode_cursor({"id": items[-1].id}) if more else None)
+
+
+def restore(
+    session: Session, principal: Principal, article_id: int, number: int, *, if_match: str | None, now: datetime
+) -> ArticleRead:
+    """Save the content of revision ``number`` again as a new revision (same rules as any save)."""
+    loaded = load(session, principal, article_id)
+    old = get_revision(session, article_id, number)
+    return save(
+        session,
+        principal,
+        article_id,
+        content_of(old),
+        if_match=if_match or etag(loaded.article.head_revision),
+        message=f"restored revision {number}",
+        now=now,
+    )

@@ -1,0 +1,1 @@
+"""Identity: users, role grants, API tokens, and who is calling."""

@@ -1,0 +1,72 @@
+"""Request and response shapes for identity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from editorial.workflow.model import ROLES
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+
+
+class RoleRef(SQLModel):
+    """A role, on one desk or (``desk`` null) on all desks."""
+
+    role: str
+    desk: str | None = None
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value not in ROLES:
+            raise ValueError(f"unknown role; one of {', '.join(ROLES)}")
+        return value
+
+
+class MeRead(SQLModel):
+    username: str
+    display_name: str
+    roles: list[RoleRef]
+
+
+class UserBase(SQLModel):
+    username: str = Field(regex=USERNAME_PATTERN)
+    display_name: str = Field(min_length=1, max_length=120)
+
+
+class UserCreate(UserBase):
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    roles: list[RoleRef] = Field(default_factory=list)
+
+
+class UserUpdate(SQLModel):
+    display_name: str | None = Field(default=None, min_length=1, max_length=120)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    is_active: bool | None = None
+
+
+class UserRead(UserBase):
+    id: int
+    is_active: bool
+    roles: list[RoleRef]
+    created_at: datetime
+
+
+class TokenCreate(SQLModel):
+    name: str = Field(default="", max_length=120)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TokenRead(SQLModel):
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="The secret; shown once, never stored.")

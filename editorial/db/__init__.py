@@ -1,0 +1,5 @@
+"""Persistence: engine, sessions, column types and the table models."""
+
+from editorial.db.session import Database
+
+__all__ = ["Database"]

@@ -1,0 +1,18 @@
+"""Every table model, imported here so that Alembic sees one metadata."""
+
+from editorial.db.models.articles import Article, ArticleAuthor, Revision
+from editorial.db.models.base import metadata
+from editorial.db.models.identity import ApiToken, Desk, RoleGrant, User
+from editorial.db.models.workflow import HistoryEntry
+
+__all__ = [
+    "ApiToken",
+    "Article",
+    "ArticleAuthor",
+    "Desk",
+    "HistoryEntry",
+    "Revision",
+    "RoleGrant",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,64 @@
+"""Articles, their immutable numbered revisions, and their authors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from editorial.db.types import JSONType, UTCDateTime
+
+
+class Article(SQLModel, table=True):
+    """The workflow object: its state, and pointers to its head, signed and live revisions."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_desk_id_state_state_changed_at", "desk_id", "state", "state_changed_at"),
+        Index("ix_articles_state_state_changed_at", "state", "state_changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=200, unique=True)
+    desk_id: str = Field(sa_column=Column(String(40), ForeignKey("desks.id"), nullable=False))
+    state: str = Field(max_length=32)
+    head_revision: int = 0
+    signed_revision: int | None = None
+    live_revision: int | None = None
+    publish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unpublish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state_changed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_by_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
+
+
+class Revision(SQLModel, table=True):
+    """One save of an article's content; never updated once written."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(sa_column=Column(Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False))
+    number: int
+    title: str = Field(max_length=300)
+    dek: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_type=JSONType)
+    authors: list[str] = Field(default_factory=list, sa_type=JSONType)
+    saved_by_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
+    saved_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    message: str = Field(default="", max_length=1000)
+    content_hash: str = Field(max_length=64)
+
+
+class ArticleAuthor(SQLModel, table=True):
+    """Authorship, a role held on one article: its creator and co-authors."""
+
+    __tablename__ = "article_authors"
+
+    article_id: int = Field(sa_column=Column(Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), primary_key=True, index=True))

@@ -1,0 +1,1 @@
+"""Desks: sections, each with its own workflow."""

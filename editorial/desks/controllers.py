@@ -1,0 +1,42 @@
+"""``/api/v1/desks``: the sections and the workflow each uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, get, post
+from litestar.di import Provide
+from sqlmodel import Field, Session, SQLModel
+
+from editorial.auth.deps import provide_admin
+from editorial.auth.principal import Principal
+from editorial.desks import services
+from editorial.lib.clock import Clock
+
+
+class DeskCreate(SQLModel):
+    id: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=120)
+    workflow: str = Field(min_length=1, max_length=40)
+
+
+class DeskRead(DeskCreate):
+    created_at: datetime
+
+
+class DeskController(Controller):
+    path = "/desks"
+    tags = ["desks"]
+
+    @get(sync_to_thread=True)
+    def list_desks(self, principal: Principal, db_session: Session) -> list[DeskRead]:
+        """Every desk and the workflow it uses."""
+        return [DeskRead.model_validate(d, from_attributes=True) for d in services.list_desks(db_session)]
+
+    @post(sync_to_thread=True, dependencies={"admin": Provide(provide_admin, sync_to_thread=False)})
+    def create_desk(self, admin: Principal, db_session: Session, clock: Clock, data: DeskCreate) -> DeskRead:
+        """Add a desk (admins)."""
+        desk = services.create_desk(
+            db_session, desk_id=data.id, title=data.title, workflow=data.workflow, now=clock.now()
+        )
+        return DeskRead.model_validate(desk, from_attributes=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting helpers: clock, errors, paging, logging."""

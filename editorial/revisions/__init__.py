@@ -1,0 +1,1 @@
+"""Revisions: the immutable, numbered saves of an article, and diffs between them."""

@@ -1,0 +1,50 @@
+"""Settings from ``EDITORIAL_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path('var/editorial.db').absolute()}"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to ``EDITORIAL_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="EDITORIAL_", extra="ignore")
+
+    environment: str = Field("development", description="development, test or production")
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    access_log: bool = True
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    sqlite_busy_timeout_ms: int = 10_000
+    max_request_bytes: int = 4 * 1024 * 1024
+    page_limit_default: int = 50
+    page_limit_max: int = 200
+    token_prefix: str = "edt"
+    demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")
+
+    @model_validator(mode="after")
+    def _normalise_url(self) -> Settings:
+        # Accept the common "postgresql://" spelling and route it to psycopg 3.
+        if self.database_url.startswith(("postgres://", "postgresql://")):
+            _, rest = self.database_url.split("://", 1)
+            self.database_url = f"postgresql+psycopg://{rest}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,236 @@
+"""The state machine: ``transitions`` over the workflow data, run inside the caller's transaction.
+
+The policy decides *who* may take a transition; the machine decides whether it leaves the
+current state and whether its conditions hold, then applies its effects. Every transition,
+including the implicit move back to ``editing`` when a signed-off article is edited, appends a
+history row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+from transitions import EventData, Machine, MachineError
+
+from editorial.auth.principal import Principal
+from editorial.db.models import Article, HistoryEntry
+from editorial.lib.errors import Conflict
+from editorial.workflow import policy
+from editorial.workflow.model import CONDITIONS, State, TransitionDef, Workflow
+from editorial.workflow.registry import get_workflow
+
+EDIT = "edit"
+"""History name of the implicit transition an edit causes (``ready`` -> ``editing``, ...)."""
+
+
+@dataclass(slots=True)
+class Firing:
+    """What a transition is given, and what its effects leave for the history row."""
+
+    session: Session
+    principal: Principal
+    subject: policy.Subject
+    fields: dict[str, Any]
+    now: datetime
+    revision: int
+    failed_condition: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ArticleModel:
+    """What ``transitions`` binds to: its ``state`` reads and writes the article row.
+
+    (``transitions`` cannot bind to a SQLModel instance: pydantic refuses its ``trigger`` attribute.)
+    """
+
+    def __init__(self, article: Article) -> None:
+        self.article = article
+
+    @property
+    def state(self) -> State:
+        return State(self.article.state)
+
+    @state.setter
+    def state(self, value: State | str) -> None:
+        self.article.state = State(value).value
+
+
+def _condition(name: str) -> Callable[[EventData], bool]:
+    check = policy.CONDITION_CHECKS[name]
+
+    def holds(event: EventData) -> bool:
+        firing: Firing = event.kwargs["firing"]
+        if check(firing.subject):
+            return True
+        firing.failed_condition = CONDITIONS[name]
+        return False
+
+    return holds
+
+
+def _sign_off(article: Article, firing: Firing) -> None:
+    article.signed_revision = article.head_revision
+    firing.revision = article.head_revision
+
+
+def _schedule(article: Article, firing: Firing) -> None:
+    article.publish_at = firing.fields["publish_at"]
+    article.unpublish_at = firing.fields.get("unpublish_at")
+
+
+def _unschedule(article: Article, firing: Firing) -> None:
+    article.publish_at = None
+    article.unpublish_at = None
+
+
+def _publish(article: Article, firing: Firing) -> None:
+    # What was signed off is what goes live: the sign-off, never the head.
+    article.live_revision = article.signed_revision
+    article.published_at = firing.now
+    firing.revision = article.signed_revision or article.head_revision
+
+
+def _unpublish(article: Article, firing: Firing) -> None:
+    firing.revision = article.live_revision or article.head_revision
+    article.live_revision = None
+
+
+def _republish(article: Article, firing: Firing) -> None:
+    last_live = firing.session.scalar(
+        select(HistoryEntry.revision)
+        .where(HistoryEntry.article_id == article.id, HistoryEntry.transition == "unpublish")
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )
+    article.live_revision = last_live
+    article.published_at = firing.now
+    firing.revision = last_live or article.head_revision
+
+
+EFFECTS: dict[str, Callable[[Article, Firing], None]] = {
+    "sign_off": _sign_off,
+    "schedule": _schedule,
+    "unschedule": _unschedule,
+    "publish": _publish,
+    "unpublish": _unpublish,
+    "republish": _republish,
+}
+
+
+def _effect(name: str) -> Callable[[EventData], None]:
+    apply = EFFECTS[name]
+
+    def run(event: EventData) -> None:
+        apply(event.model.article, event.kwargs["firing"])
+
+    return run
+
+
+@cache
+def machine_for(workflow_id: str) -> Machine:
+    """One machine per workflow; articles are bound to it one call at a time."""
+    workflow = get_workflow(workflow_id)
+    return Machine(
+        model=None,
+        states=list(workflow.states),
+        transitions=[
+            {
+                "trigger": t.id,
+                "source": t.source,
+                "dest": t.dest,
+                "conditions": [_condition(c) for c in t.conditions],
+                "after": [_effect(e) for e in t.effects],
+            }
+            for t in workflow.transitions
+        ],
+        initial=workflow.initial,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+
+
+def _history(
+    session: Session,
+    article: Article,
+    principal: Principal,
+    transition: str,
+    from_state: State,
+    *,
+    now: datetime,
+    revision: int,
+    comment: str = "",
+    correction: str | None = None,
+) -> HistoryEntry:
+    assert article.id is not None
+    entry = HistoryEntry(
+        article_id=article.id,
+        at=now,
+        actor_id=principal.user_id,
+        transition=transition,
+        from_state=from_state.value,
+        to_state=article.state,
+        comment=comment,
+        correction=correction,
+        revision=revision,
+    )
+    article.state_changed_at = now
+    article.updated_at = now
+    session.add_all([entry, article])
+    session.flush()
+    return entry
+
+
+def fire(
+    session: Session,
+    article: Article,
+    subject: policy.Subject,
+    transition: TransitionDef,
+    principal: Principal,
+    fields: dict[str, Any],
+    *,
+    now: datetime,
+) -> HistoryEntry:
+    """Run ``transition`` on ``article`` (already permitted by the policy) and record it."""
+    from_state = State(article.state)
+    firing = Firing(session, principal, subject, fields, now, revision=article.head_revision)
+    machine = machine_for(subject.workflow.id)
+    model = ArticleModel(article)
+    machine.add_model(model, initial=from_state)
+    try:
+        moved = model.trigger(transition.id, firing=firing)  # type: ignore[attr-defined]
+    except MachineError:
+        raise Conflict(f"{transition.id} is not available in state {from_state.value}") from None
+    finally:
+        machine.remove_model(model)
+    if not moved:
+        raise Conflict(f"{transition.id} refused: {firing.failed_condition or 'a condition failed'}")
+    return _history(
+        session,
+        article,
+        principal,
+        transition.id,
+        from_state,
+        now=now,
+        revision=firing.revision,
+        comment=fields.get("comment") or "",
+        correction=fields.get("correction"),
+    )
+
+
+def record_edit(session: Session, workflow: Workflow, article: Article, principal: Principal, *, now: datetime) -> None:
+    """An edit voids any sign-off, and moves a signed-off or live article back to editing."""
+    article.signed_revision = None
+    target = workflow.states[State(article.state)].on_edit
+    if target is None:
+        session.add(article)
+        return
+    from_state = State(article.state)
+    article.state = target.value
+    _history(session, article, principal, EDIT, from_state, now=now, revision=article.head_revision)
