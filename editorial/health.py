@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Controller, Response, get
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from editorial import __version__
+from editorial.lib.deps import DbSession
 
 
 class HealthController(Controller):
@@ -17,7 +17,7 @@ class HealthController(Controller):
     tags = ["service"]
 
     @get(sync_to_thread=True)
-    def health(self, db_session: Session) -> Response[dict[str, Any]]:
+    def health(self, db_session: DbSession) -> Response[dict[str, Any]]:
         """Ready when the database answers; 503 otherwise."""
         try:
             db_session.execute(text("SELECT 1"))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
-from litestar.params import Parameter
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.articles import services
 from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
-from editorial.auth.principal import Principal
-from editorial.lib.clock import Clock
+from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
-from editorial.lib.params import Cursor, Limit
+from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, IfMatch, PageCursor, PageLimit
 from editorial.workflow.model import State
 
 
@@ -28,7 +26,7 @@ class ArticleController(Controller):
 
     @post(sync_to_thread=True)
     def create_article(
-        self, principal: Principal, db_session: Session, clock: Clock, data: ArticleCreate
+        self, principal: Caller, db_session: DbSession, clock: AppClock, data: JSONBody[ArticleCreate]
     ) -> Response[ArticleRead]:
         """Start an article on a desk."""
         return with_etag(services.create(db_session, principal, data, now=clock.now()), 201)
@@ -36,14 +34,14 @@ class ArticleController(Controller):
     @get(sync_to_thread=True)
     def list_articles(
         self,
-        principal: Principal,
-        db_session: Session,
-        article_state: Annotated[State | None, Parameter(query="state")] = None,
-        desk: Annotated[str | None, Parameter(max_length=40)] = None,
-        author: Annotated[str | None, Parameter(max_length=64)] = None,
-        q: Annotated[str | None, Parameter(max_length=200, description="text in title, dek or body")] = None,
-        cursor: str | None = Cursor,
-        limit: int = Limit,
+        principal: Caller,
+        db_session: DbSession,
+        article_state: Annotated[State | None, QueryParameter(name="state")] = None,
+        desk: DeskFilter = None,
+        author: Annotated[str | None, QueryParameter(max_length=64, description="username")] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200, description="text in title, dek or body")] = None,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[ArticleSummary]:
         """Articles the caller may see, newest first."""
         return services.list_visible(
@@ -58,19 +56,19 @@ class ArticleController(Controller):
         )
 
     @get("/{article_id:int}", sync_to_thread=True)
-    def get_article(self, principal: Principal, db_session: Session, article_id: int) -> Response[ArticleRead]:
+    def get_article(self, principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
         """One article at its head revision; the ETag names that revision."""
         return with_etag(services.get(db_session, principal, article_id))
 
     @put("/{article_id:int}", sync_to_thread=True)
     def save_article(
         self,
-        principal: Principal,
-        db_session: Session,
-        clock: Clock,
-        article_id: int,
-        data: ArticleUpdate,
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        principal: Caller,
+        db_session: DbSession,
+        clock: AppClock,
+        article_id: FromPath[int],
+        data: JSONBody[ArticleUpdate],
+        if_match: IfMatch = None,
     ) -> Response[ArticleRead]:
         """Save a new revision; send If-Match with the ETag of the revision you edited."""
         article = services.update(db_session, principal, article_id, data, if_match=if_match, now=clock.now())

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.auth import services
 from editorial.auth.deps import provide_admin
-from editorial.auth.principal import Principal
 from editorial.auth.schemas import (
     MeRead,
     RoleRef,
@@ -20,7 +20,7 @@ from editorial.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from editorial.lib.clock import Clock
+from editorial.lib.deps import Admin, AppClock, Caller, DbSession
 
 
 class MeController(Controller):
@@ -28,7 +28,7 @@ class MeController(Controller):
     tags = ["identity"]
 
     @get(sync_to_thread=False)
-    def me(self, principal: Principal) -> MeRead:
+    def me(self, principal: Caller) -> MeRead:
         """Who the caller is, and the roles it holds."""
         return MeRead(
             username=principal.username,
@@ -43,12 +43,12 @@ class UserController(Controller):
     dependencies = {"admin": Provide(provide_admin, sync_to_thread=False)}
 
     @get(sync_to_thread=True)
-    def list_users(self, admin: Principal, db_session: Session) -> list[UserRead]:
+    def list_users(self, admin: Admin, db_session: DbSession) -> list[UserRead]:
         """Every user, with their roles."""
         return [services.user_read(db_session, user) for user in services.list_users(db_session)]
 
     @post(sync_to_thread=True)
-    def create_user(self, admin: Principal, db_session: Session, clock: Clock, data: UserCreate) -> UserRead:
+    def create_user(self, admin: Admin, db_session: DbSession, clock: AppClock, data: JSONBody[UserCreate]) -> UserRead:
         """Create a user, with roles."""
         user = services.create_user(
             db_session,
@@ -61,18 +61,20 @@ class UserController(Controller):
         return services.user_read(db_session, user)
 
     @get("/{username:str}", sync_to_thread=True)
-    def get_user(self, admin: Principal, db_session: Session, username: str) -> UserRead:
+    def get_user(self, admin: Admin, db_session: DbSession, username: FromPath[str]) -> UserRead:
         """One user, with roles."""
         return services.user_read(db_session, services.get_user(db_session, username))
 
     @patch("/{username:str}", sync_to_thread=True)
-    def update_user(self, admin: Principal, db_session: Session, username: str, data: UserUpdate) -> UserRead:
+    def update_user(
+        self, admin: Admin, db_session: DbSession, username: FromPath[str], data: JSONBody[UserUpdate]
+    ) -> UserRead:
         """Change a user's name, password or active flag."""
         user = services.update_user(db_session, services.get_user(db_session, username), data)
         return services.user_read(db_session, user)
 
     @post("/{username:str}/roles", sync_to_thread=True)
-    def grant(self, admin: Principal, db_session: Session, username: str, data: RoleRef) -> UserRead:
+    def grant(self, admin: Admin, db_session: DbSession, username: FromPath[str], data: JSONBody[RoleRef]) -> UserRead:
         """Grant a role, globally or on one desk."""
         user = services.get_user(db_session, username)
         services.grant_role(db_session, user, data)
@@ -81,11 +83,11 @@ class UserController(Controller):
     @delete("/{username:str}/roles/{role:str}", sync_to_thread=True, status_code=200)
     def revoke(
         self,
-        admin: Principal,
-        db_session: Session,
-        username: str,
-        role: str,
-        desk: str | None = Parameter(default=None, description="the desk; omit for a global grant"),
+        admin: Admin,
+        db_session: DbSession,
+        username: FromPath[str],
+        role: FromPath[str],
+        desk: Annotated[str | None, QueryParameter(description="the desk; omit for a global grant")] = None,
     ) -> UserRead:
         """Revoke a role (``?desk=`` for a desk grant)."""
         user = services.get_user(db_session, username)
@@ -93,14 +95,14 @@ class UserController(Controller):
         return services.user_read(db_session, user)
 
     @get("/{username:str}/tokens", sync_to_thread=True)
-    def list_tokens(self, admin: Principal, db_session: Session, username: str) -> list[TokenRead]:
+    def list_tokens(self, admin: Admin, db_session: DbSession, username: FromPath[str]) -> list[TokenRead]:
         """A user's tokens (prefixes only; secrets are never stored)."""
         user = services.get_user(db_session, username)
         return [TokenRead.model_validate(t, from_attributes=True) for t in services.list_tokens(db_session, user)]
 
     @post("/{username:str}/tokens", sync_to_thread=True)
     def create_token(
-        self, admin: Principal, db_session: Session, clock: Clock, username: str, data: TokenCreate
+        self, admin: Admin, db_session: DbSession, clock: AppClock, username: FromPath[str], data: JSONBody[TokenCreate]
     ) -> TokenCreated:
         """Issue a token; the response is the only time its secret is shown."""
         user = services.get_user(db_session, username)
@@ -111,7 +113,7 @@ class UserController(Controller):
 
     @delete("/{username:str}/tokens/{prefix:str}", sync_to_thread=True, status_code=200)
     def revoke_token(
-        self, admin: Principal, db_session: Session, clock: Clock, username: str, prefix: str
+        self, admin: Admin, db_session: DbSession, clock: AppClock, username: FromPath[str], prefix: FromPath[str]
     ) -> TokenRead:
         """Revoke a token by its prefix."""
         user = services.get_user(db_session, username)

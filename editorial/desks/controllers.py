@@ -6,12 +6,12 @@ from datetime import datetime
 
 from litestar import Controller, get, post
 from litestar.di import Provide
-from sqlmodel import Field, Session, SQLModel
+from litestar.params import JSONBody
+from sqlmodel import Field, SQLModel
 
 from editorial.auth.deps import provide_admin
-from editorial.auth.principal import Principal
 from editorial.desks import services
-from editorial.lib.clock import Clock
+from editorial.lib.deps import Admin, AppClock, Caller, DbSession
 
 
 class DeskCreate(SQLModel):
@@ -29,12 +29,12 @@ class DeskController(Controller):
     tags = ["desks"]
 
     @get(sync_to_thread=True)
-    def list_desks(self, principal: Principal, db_session: Session) -> list[DeskRead]:
+    def list_desks(self, principal: Caller, db_session: DbSession) -> list[DeskRead]:
         """Every desk and the workflow it uses."""
         return [DeskRead.model_validate(d, from_attributes=True) for d in services.list_desks(db_session)]
 
     @post(sync_to_thread=True, dependencies={"admin": Provide(provide_admin, sync_to_thread=False)})
-    def create_desk(self, admin: Principal, db_session: Session, clock: Clock, data: DeskCreate) -> DeskRead:
+    def create_desk(self, admin: Admin, db_session: DbSession, clock: AppClock, data: JSONBody[DeskCreate]) -> DeskRead:
         """Add a desk (admins)."""
         desk = services.create_desk(
             db_session, desk_id=data.id, title=data.title, workflow=data.workflow, now=clock.now()

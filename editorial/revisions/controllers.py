@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
-from sqlmodel import Session
+from litestar.params import FromPath
 
 from editorial.articles import services as articles
 from editorial.articles.controllers import with_etag
 from editorial.articles.schemas import ArticleRead
-from editorial.auth.principal import Principal
-from editorial.lib.clock import Clock
+from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
-from editorial.lib.params import Cursor, Limit
+from editorial.lib.params import DEFAULT_LIMIT, IfMatch, PageCursor, PageLimit
 from editorial.revisions import services
 from editorial.revisions.schemas import RevisionRead, RevisionSummary
 
@@ -26,18 +22,20 @@ class RevisionController(Controller):
     @get(sync_to_thread=True)
     def list_revisions(
         self,
-        principal: Principal,
-        db_session: Session,
-        article_id: int,
-        cursor: str | None = Cursor,
-        limit: int = Limit,
+        principal: Caller,
+        db_session: DbSession,
+        article_id: FromPath[int],
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[RevisionSummary]:
         """Revisions, newest first."""
         articles.load(db_session, principal, article_id)
         return services.list_revisions(db_session, article_id, cursor=cursor, limit=limit)
 
     @get("/{number:int}", sync_to_thread=True)
-    def get_revision(self, principal: Principal, db_session: Session, article_id: int, number: int) -> RevisionRead:
+    def get_revision(
+        self, principal: Caller, db_session: DbSession, article_id: FromPath[int], number: FromPath[int]
+    ) -> RevisionRead:
         """One revision's content."""
         articles.load(db_session, principal, article_id)
         return services.read_revision(db_session, article_id, number)
@@ -45,12 +43,12 @@ class RevisionController(Controller):
     @post("/{number:int}/restore", sync_to_thread=True, status_code=200)
     def restore_revision(
         self,
-        principal: Principal,
-        db_session: Session,
-        clock: Clock,
-        article_id: int,
-        number: int,
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        principal: Caller,
+        db_session: DbSession,
+        clock: AppClock,
+        article_id: FromPath[int],
+        number: FromPath[int],
+        if_match: IfMatch = None,
     ) -> Response[ArticleRead]:
         """Append a new revision with the content of revision ``number``."""
         article = articles.restore(db_session, principal, article_id, number, if_match=if_match, now=clock.now())

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
-from sqlmodel import Session
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.articles.schemas import ArticleRead
-from editorial.auth.principal import Principal
-from editorial.lib.clock import Clock
+from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page
-from editorial.lib.params import Cursor, Limit
+from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, PageCursor, PageLimit
 from editorial.workflow import services
 from editorial.workflow.describe import WorkflowRead, describe
 from editorial.workflow.registry import all_workflows
@@ -34,10 +32,10 @@ class ArticleWorkflowController(Controller):
     @get("/workflow", sync_to_thread=True)
     def workflow_status(
         self,
-        principal: Principal,
-        db_session: Session,
-        article_id: int,
-        explain: Annotated[bool, Parameter(description="also list what you may not do, and why")] = False,
+        principal: Caller,
+        db_session: DbSession,
+        article_id: FromPath[int],
+        explain: Annotated[bool, QueryParameter(description="also list what you may not do, and why")] = False,
     ) -> WorkflowStatus:
         """The article's state and the transitions the caller may take now."""
         return services.status(db_session, principal, article_id, explain=explain)
@@ -45,12 +43,12 @@ class ArticleWorkflowController(Controller):
     @post("/workflow/{transition:str}", sync_to_thread=True, status_code=200)
     def take_transition(
         self,
-        principal: Principal,
-        db_session: Session,
-        clock: Clock,
-        article_id: int,
-        transition: str,
-        data: TransitionRequest | None = None,
+        principal: Caller,
+        db_session: DbSession,
+        clock: AppClock,
+        article_id: FromPath[int],
+        transition: FromPath[str],
+        data: JSONBody[TransitionRequest | None] = None,
     ) -> ArticleRead:
         """Take a transition; the response is the article afterwards."""
         request = data or TransitionRequest()
@@ -59,11 +57,11 @@ class ArticleWorkflowController(Controller):
     @get("/history", sync_to_thread=True)
     def history(
         self,
-        principal: Principal,
-        db_session: Session,
-        article_id: int,
-        cursor: str | None = Cursor,
-        limit: int = Limit,
+        principal: Caller,
+        db_session: DbSession,
+        article_id: FromPath[int],
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[HistoryRead]:
         """Every transition the article went through, oldest first."""
         return services.history(db_session, principal, article_id, cursor=cursor, limit=limit)
@@ -76,12 +74,12 @@ class WorklistController(Controller):
     @get(sync_to_thread=True)
     def worklist(
         self,
-        principal: Principal,
-        db_session: Session,
-        clock: Clock,
-        desk: Annotated[str | None, Parameter(max_length=40)] = None,
-        cursor: str | None = Cursor,
-        limit: int = Limit,
+        principal: Caller,
+        db_session: DbSession,
+        clock: AppClock,
+        desk: DeskFilter = None,
+        cursor: PageCursor = None,
+        limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[WorklistItem]:
         """What the caller can act on now, longest waiting first."""
         return services.worklist(db_session, principal, desk=desk, cursor=cursor, limit=limit, now=clock.now())
@@ -92,7 +90,9 @@ class BulkController(Controller):
     tags = ["workflow"]
 
     @post(sync_to_thread=True, status_code=200)
-    def bulk(self, principal: Principal, db_session: Session, clock: Clock, data: BulkRequest) -> BulkResponse:
+    def bulk(
+        self, principal: Caller, db_session: DbSession, clock: AppClock, data: JSONBody[BulkRequest]
+    ) -> BulkResponse:
         """Take many transitions; each item gets its own result."""
         return services.bulk(db_session, principal, data.items, now=clock.now())
 
@@ -102,12 +102,12 @@ class WorkflowDefinitionController(Controller):
     tags = ["workflow"]
 
     @get(sync_to_thread=False)
-    def list_workflows(self, principal: Principal) -> list[WorkflowRead]:
+    def list_workflows(self, principal: Caller) -> list[WorkflowRead]:
         """Every workflow definition: states, transitions, guards and the permission map."""
         return [describe(w) for w in all_workflows().values()]
 
     @get("/{workflow_id:str}", sync_to_thread=False)
-    def get_workflow(self, principal: Principal, workflow_id: str) -> WorkflowRead:
+    def get_workflow(self, principal: Caller, workflow_id: FromPath[str]) -> WorkflowRead:
         """One workflow definition."""
         workflow = all_workflows().get(workflow_id)
         if workflow is None:

@@ -1,0 +1,1 @@
+"""The editorial test suite."""
