@@ -103,7 +103,9 @@ class Setup:
         checker, publisher = self.staff["setup-checker"], self.staff["setup-publisher"]
         article = writer.create(desk=desk)
         if coauthor:
-            assert writer.save(article, authors=["setup-writer", coauthor]).status_code == 200
+            saved = writer.save(article, authors=["setup-writer", coauthor])
+            assert saved.status_code == 200, saved.text
+            article = saved.json()
         path = {
             "editing": [(writer, "submit", {})],
             "fact_check": [(writer, "submit", {}), (editor, "send_to_fact_check", {})],
