@@ -142,3 +142,27 @@ def newsroom(client: TestClient[Any], db: Database, clock: FrozenClock) -> dict[
         _, token = make_user(db, clock, username.replace("_", "-"), *roles)
         actors[username] = Actor(client, username.replace("_", "-"), token)
     return actors
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    """The test app served by a real uvicorn on a free loopback port; yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = 200
+    while not server.started and deadline and thread.is_alive():
+        threading.Event().wait(0.05)
+        deadline -= 1
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
