@@ -91,7 +91,7 @@ class UserController(Controller):
     ) -> UserRead:
         """Revoke a role (``?desk=`` for a desk grant)."""
         user = services.get_user(db_session, username)
-        services.revoke_role(db_session, user, RoleRef(role=role, desk=desk))
+        services.revoke_role(db_session, user, role, desk)
         return services.user_read(db_session, user)
 
     @get("/{username:str}/tokens", sync_to_thread=True)

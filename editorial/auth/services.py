@@ -114,16 +114,21 @@ def grant_role(session: Session, user: User, ref: RoleRef) -> None:
         session.flush()
 
 
-def revoke_role(session: Session, user: User, ref: RoleRef) -> None:
+def revoke_role(session: Session, user: User, role: str, desk: str | None) -> None:
+    """Revoke ``role`` on ``desk`` (all desks when None); 404 unless the user holds exactly that grant.
+
+    Takes plain strings, not a ``RoleRef``: they come from the URL, and an unknown role name is
+    simply a grant the user does not hold.
+    """
     grant = session.scalar(
         select(RoleGrant).where(
             RoleGrant.user_id == user.id,
-            RoleGrant.role == ref.role,
-            RoleGrant.desk_id.is_(None) if ref.desk is None else RoleGrant.desk_id == ref.desk,
+            RoleGrant.role == role,
+            RoleGrant.desk_id.is_(None) if desk is None else RoleGrant.desk_id == desk,
         )
     )
     if grant is None:
-        raise NotFound(f"{user.username} does not hold {ref.role} on {ref.desk or 'all desks'}")
+        raise NotFound(f"{user.username} does not hold {role} on {desk or 'all desks'}")
     session.delete(grant)
     session.flush()
 
