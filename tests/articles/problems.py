@@ -13,8 +13,10 @@ def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[
     assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers["content-type"]
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
     assert body["type"].startswith("/problems/")
     if slug is not None:
         assert body["type"] == f"/problems/{slug}", body
