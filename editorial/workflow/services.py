@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, select, tuple_
@@ -55,7 +55,16 @@ def validate_fields(transition: TransitionDef, data: TransitionRequest, now: dat
         errors.append({"field": "unpublish_at", "message": "must be after publish_at"})
     if errors:
         raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
-    return {k: v.strip() if isinstance(v, str) else v for k, v in given.items()}
+    return {k: _normalised(v) for k, v in given.items()}
+
+
+def _normalised(value: Any) -> Any:
+    """Text trimmed; instants in UTC, as they are stored."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
 
 
 def _find(workflow: Workflow, transition_id: str, state: State) -> TransitionDef:
