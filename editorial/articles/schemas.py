@@ -34,7 +34,8 @@ class ArticleContent(SQLModel):
 
 class ArticleCreate(ArticleContent):
     desk: str = Field(min_length=1, max_length=40)
-    slug: str | None = Field(default=None, max_length=200, regex=SLUG_PATTERN)
+    # Not ``regex=``: SQLModel passes it to pydantic 2, which ignores it; ``pattern`` is enforced.
+    slug: str | None = Field(default=None, max_length=200, schema_extra={"pattern": SLUG_PATTERN})
 
 
 class ArticleUpdate(SQLModel):

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision, User
+from editorial.db.types import MAX_INTEGER
 from editorial.desks.services import desk_workflows
 from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
@@ -58,6 +59,8 @@ def subject_of(session: Session, article: Article, workflow: Workflow, principal
 
 def load(session: Session, principal: Principal, article_id: int, *, lock: bool = False) -> Loaded:
     """The article, if the caller may view it (404 otherwise); ``lock`` holds its row to the end."""
+    if not 1 <= article_id <= MAX_INTEGER:
+        raise NotFound(f"no article {article_id}")
     query = select(Article, Desk.workflow).join(Desk, Desk.id == Article.desk_id).where(Article.id == article_id)
     if lock:
         query = query.with_for_update(of=Article)

@@ -33,7 +33,8 @@ class MeRead(SQLModel):
 
 
 class UserBase(SQLModel):
-    username: str = Field(regex=USERNAME_PATTERN)
+    # Not ``regex=``: SQLModel passes it to pydantic 2, which ignores it; ``pattern`` is enforced.
+    username: str = Field(schema_extra={"pattern": USERNAME_PATTERN})
     display_name: str = Field(min_length=1, max_length=120)
 
 

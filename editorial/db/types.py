@@ -12,6 +12,13 @@ from sqlalchemy.types import TypeDecorator
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
+MAX_INTEGER = 2**31 - 1
+"""The largest value an ``Integer`` column holds on every backend (PostgreSQL's int4).
+
+Ids and numbers from clients are checked against it before they reach a query: a larger one
+names no row, and binding it would fail in the driver (SQLite) or the server (PostgreSQL).
+"""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware instant stored in UTC; naive values are refused, never guessed."""

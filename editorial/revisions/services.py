@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from editorial.db.models import Article, Revision, User
+from editorial.db.types import MAX_INTEGER
 from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
 from editorial.revisions.schemas import RevisionRead, RevisionSummary
@@ -50,6 +51,8 @@ def append_revision(
 
 
 def get_revision(session: Session, article_id: int, number: int) -> Revision:
+    if not 1 <= number <= MAX_INTEGER:
+        raise NotFound(f"article {article_id} has no revision {number}")
     revision = session.scalar(select(Revision).where(Revision.article_id == article_id, Revision.number == number))
     if revision is None:
         raise NotFound(f"article {article_id} has no revision {number}")
@@ -57,6 +60,8 @@ def get_revision(session: Session, article_id: int, number: int) -> Revision:
 
 
 def read_revision(session: Session, article_id: int, number: int) -> RevisionRead:
+    if not 1 <= number <= MAX_INTEGER:
+        raise NotFound(f"article {article_id} has no revision {number}")
     row = session.execute(
         select(Revision, User.username)
         .join(User, User.id == Revision.saved_by_id)
