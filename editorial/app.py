@@ -7,7 +7,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from editorial import __version__
 from editorial.articles.controllers import ArticleController
@@ -18,8 +18,9 @@ from editorial.db.session import provide_session
 from editorial.desks.controllers import DeskController
 from editorial.health import HealthController
 from editorial.lib.clock import Clock, SystemClock
-from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict
+from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
 from editorial.lib.logging import configure_logging, request_id_middleware
+from editorial.lib.requests import EditorialRequest
 from editorial.revisions.controllers import RevisionController
 from editorial.settings import Settings, get_settings
 from editorial.workflow.controllers import (
@@ -69,10 +70,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         exception_handlers={
             **exception_handlers,
             IntegrityError: integrity_conflict,
+            DataError: invalid_data,
             OperationalError: database_unavailable,
         },
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
         state=State({"db": db, "clock": clock, "settings": settings}),
+        request_class=EditorialRequest,
         on_shutdown=[dispose],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(

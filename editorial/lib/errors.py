@@ -118,6 +118,13 @@ def integrity_conflict(_: Request, exc: Exception) -> Response[dict[str, Any]]:
     return problem(409, Conflict.title, "the change conflicts with data written at the same time; retry", "conflict")
 
 
+def invalid_data(_: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """The database refused a value the request carried (on PostgreSQL: text with a NUL character)."""
+    log.warning("data error: %s", exc)
+    detail = "a value in the request cannot be stored or searched for (text may not contain NUL characters)"
+    return problem(422, InvalidInput.title, detail, InvalidInput.slug, errors=[])
+
+
 def database_unavailable(_: Request, exc: Exception) -> Response[dict[str, Any]]:
     """The database could not be reached or was busy; nothing was written."""
     log.warning("database unavailable: %s", exc)
