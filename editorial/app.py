@@ -21,7 +21,7 @@ from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
 from editorial.lib.logging import configure_logging, request_id_middleware
 from editorial.lib.requests import EditorialRequest
-from editorial.revisions.controllers import RevisionController
+from editorial.revisions.controllers import DiffController, RevisionController
 from editorial.settings import Settings, get_settings
 from editorial.workflow.controllers import (
     ArticleWorkflowController,
@@ -36,6 +36,7 @@ API_CONTROLLERS = [
     DeskController,
     ArticleController,
     RevisionController,
+    DiffController,
     ArticleWorkflowController,
     WorklistController,
     BulkController,

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     page_limit_default: int = 50
     page_limit_max: int = 200
     token_prefix: str = "edt"
+    diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one field's diff")
+    diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")
 
     @model_validator(mode="after")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
 
 from editorial.articles import services as articles
 from editorial.articles.controllers import with_etag
@@ -12,6 +14,8 @@ from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, IfMatch, PageCursor, PageLimit
 from editorial.revisions import services
+from editorial.revisions.diffing import Granularity
+from editorial.revisions.review import review_diff
 from editorial.revisions.schemas import RevisionRead, RevisionSummary
 
 
@@ -53,3 +57,34 @@ class RevisionController(Controller):
         """Append a new revision with the content of revision ``number``."""
         article = articles.restore(db_session, principal, article_id, number, if_match=if_match, now=clock.now())
         return with_etag(article)
+
+
+DIFF_MEDIA_TYPES = [MediaType.JSON, MediaType.HTML, "text/x-diff"]
+
+
+class DiffController(Controller):
+    path = "/articles/{article_id:int}/diff"
+    tags = ["revisions"]
+
+    @get(sync_to_thread=True, media_type=MediaType.JSON)
+    def diff(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        db_session: DbSession,
+        article_id: FromPath[int],
+        old: Annotated[
+            str | None,
+            QueryParameter(name="from", max_length=20, description="N, previous, live, signoff or head"),
+        ] = None,
+        new: Annotated[str | None, QueryParameter(name="to", max_length=20, description="N or head")] = None,
+        granularity: Annotated[Granularity, QueryParameter(description="word, char or paragraph")] = Granularity.word,
+    ) -> Response[Any]:
+        """Field-by-field diff of two revisions: JSON, or an HTML fragment, or a unified diff by Accept."""
+        diff = review_diff(db_session, principal, article_id, old=old, new=new, granularity=granularity)
+        media = request.accept.best_match(DIFF_MEDIA_TYPES, default=MediaType.JSON)
+        if media == MediaType.HTML:
+            return Response(services.render_diff_html(diff), media_type=MediaType.HTML)
+        if media == "text/x-diff":
+            return Response(services.render_diff_unified(db_session, diff), media_type="text/x-diff")
+        return Response(diff, media_type=MediaType.JSON)

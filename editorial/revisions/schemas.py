@@ -21,3 +21,37 @@ class RevisionRead(RevisionSummary):
     body: str
     tags: list[str]
     authors: list[str]
+
+
+class DiffSide(SQLModel):
+    """One end of a diff: which revision, and who wrote it."""
+
+    revision: int
+    saved_by: str
+    saved_at: datetime
+    message: str
+
+
+class FieldDiff(SQLModel):
+    changed: bool
+    ops: list[tuple[int, str]]
+    """``[op, text]`` pairs: 0 equal, 1 inserted, -1 deleted."""
+
+
+class DiffStats(SQLModel):
+    words_added: int
+    words_removed: int
+    fields_changed: int
+
+
+class DiffRead(SQLModel):
+    article: int
+    granularity: str
+    old: DiffSide
+    """The ``from`` revision."""
+    new: DiffSide
+    """The ``to`` revision."""
+    coarsened: bool
+    """The time budget cut the search short: the diff is exact but may be less minimal."""
+    fields: dict[str, FieldDiff]
+    stats: DiffStats

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from editorial.db.models import Article, Revision, User
+from editorial.db.models import Article, HistoryEntry, Revision, User
 from editorial.db.types import MAX_INTEGER
+from editorial.lib.cache import LRUCache
 from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
-from editorial.revisions.schemas import RevisionRead, RevisionSummary
+from editorial.revisions.diffing import Granularity, diff_text, render_html, render_unified, word_counts
+from editorial.revisions.schemas import DiffRead, DiffSide, DiffStats, FieldDiff, RevisionRead, RevisionSummary
+from editorial.settings import get_settings
 
 CONTENT_FIELDS = ("title", "dek", "body", "tags", "authors")
 
@@ -94,3 +98,103 @@ def list_revisions(session: Session, article_id: int, *, cursor: str | None, lim
     ]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor({"n": items[-1].number}) if more else None)
+
+
+def revision_content(session: Session, article_id: int, number: int) -> tuple[dict[str, Any], DiffSide]:
+    """A revision's content and who wrote it (404 if there is no such revision)."""
+    read = read_revision(session, article_id, number)
+    side = DiffSide(revision=read.number, saved_by=read.saved_by, saved_at=read.saved_at, message=read.message)
+    return {name: getattr(read, name) for name in CONTENT_FIELDS}, side
+
+
+def last_signed_revision(session: Session, article_id: int, sign_offs: set[str], user_id: int | None) -> int | None:
+    """The revision last signed off on the article, by ``user_id`` if given."""
+    query = select(HistoryEntry.revision).where(
+        HistoryEntry.article_id == article_id, HistoryEntry.transition.in_(sign_offs)
+    )
+    if user_id is not None:
+        query = query.where(HistoryEntry.actor_id == user_id)
+    return session.scalar(query.order_by(HistoryEntry.id.desc()).limit(1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    fields: dict[str, FieldDiff]
+    coarsened: bool
+    stats: DiffStats
+
+
+_diffs: LRUCache[_Computed] = LRUCache(get_settings().diff_cache_entries)
+
+
+def _side(session: Session, article_id: int, number: int) -> tuple[DiffSide, str]:
+    row = session.execute(
+        select(Revision.number, User.username, Revision.saved_at, Revision.message, Revision.content_hash)
+        .join(User, User.id == Revision.saved_by_id)
+        .where(Revision.article_id == article_id, Revision.number == number)
+    ).first()
+    if row is None:
+        raise NotFound(f"article {article_id} has no revision {number}")
+    number, username, saved_at, message, digest = row
+    return DiffSide(revision=number, saved_by=username, saved_at=saved_at, message=message), digest
+
+
+def diff_revisions(session: Session, article_id: int, old: int, new: int, granularity: Granularity) -> DiffRead:
+    """Field-by-field diff of two revisions, cached by their content hashes."""
+    budget = get_settings().diff_budget_seconds
+    old_side, old_hash = _side(session, article_id, old)
+    new_side, new_hash = _side(session, article_id, new)
+
+    def compute() -> _Computed:
+        before_content, _ = revision_content(session, article_id, old)
+        after_content, _ = revision_content(session, article_id, new)
+        fields: dict[str, FieldDiff] = {}
+        coarsened = False
+        added = removed = 0
+        for name in CONTENT_FIELDS:
+            before, after = _as_text(before_content[name]), _as_text(after_content[name])
+            result = diff_text(before, after, granularity, budget=budget)
+            coarsened |= result.coarsened
+            plus, minus = word_counts(result.ops)
+            added, removed = added + plus, removed + minus
+            fields[name] = FieldDiff(changed=before != after, ops=result.ops)
+        changed = sum(f.changed for f in fields.values())
+        return _Computed(fields, coarsened, DiffStats(words_added=added, words_removed=removed, fields_changed=changed))
+
+    computed = _diffs.get_or_compute((old_hash, new_hash, granularity.value, budget), compute)
+    return DiffRead(
+        article=article_id,
+        granularity=granularity.value,
+        old=old_side,
+        new=new_side,
+        coarsened=computed.coarsened,
+        fields=computed.fields,
+        stats=computed.stats,
+    )
+
+
+def _as_text(value: str | list[str]) -> str:
+    """Lists (tags, authors) are diffed one item a line."""
+    return "\n".join(value) if isinstance(value, list) else value
+
+
+def render_diff_html(diff: DiffRead) -> str:
+    header = (
+        f'<div class="diff" data-article="{diff.article}" data-old="{diff.old.revision}" '
+        f'data-new="{diff.new.revision}" data-granularity="{diff.granularity}">'
+    )
+    sections = [render_html(name, field.ops) for name, field in diff.fields.items() if field.changed]
+    return "\n".join([header, *sections, "</div>"]) + "\n"
+
+
+def render_diff_unified(session: Session, diff: DiffRead) -> str:
+    old, _ = revision_content(session, diff.article, diff.old.revision)
+    new, _ = revision_content(session, diff.article, diff.new.revision)
+    parts = []
+    for name, field in diff.fields.items():
+        if field.changed:
+            before, after = _as_text(old[name]), _as_text(new[name])
+            parts.append(
+                render_unified(name, before, after, f"revision {diff.old.revision}", f"revision {diff.new.revision}")
+            )
+    return "".join(parts)
