@@ -101,14 +101,12 @@ def etag(revision: int) -> str:
     return f'"r{revision}"'
 
 
-def parse_if_match(header: str | None) -> int:
-    """The revision number an ``If-Match`` header names (428 when absent, 412 when not ours)."""
+def parse_if_match(header: str | None) -> int | None:
+    """The revision number an ``If-Match`` header names (428 when absent; None when it names none)."""
     if not header:
         raise PreconditionRequired("send If-Match with the ETag of the revision you edited")
     match = re.fullmatch(r'\s*(?:W/)?"?r(\d{1,9})"?\s*', header)
-    if match is None:
-        raise PreconditionFailed(f"If-Match {header!r} names no revision of this article", current_revision=None)
-    return int(match.group(1))
+    return int(match.group(1)) if match else None
 
 
 def slugify(title: str) -> str:
@@ -179,9 +177,10 @@ def save(
     article = loaded.article
     policy.may_edit(principal, loaded.subject).require()
     if base != article.head_revision:
+        # Even an If-Match that names no revision gets the current one, so the client can recover.
+        edited = f"you edited revision {base}" if base is not None else f"If-Match {if_match!r} names no revision"
         raise PreconditionFailed(
-            f"you edited revision {base}, but the latest is {article.head_revision}",
-            current_revision=article.head_revision,
+            f"{edited}, but the latest is {article.head_revision}", current_revision=article.head_revision
         )
     head = head_of(session, article)
     content = {**content_of(head), **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
@@ -198,8 +197,15 @@ def save(
 def update(
     session: Session, principal: Principal, article_id: int, data: ArticleUpdate, *, if_match: str | None, now: datetime
 ) -> ArticleRead:
-    """A ``PUT``: the fields the client sent, applied over the head revision."""
+    """A ``PUT``: the fields the client sent, applied over the head revision (422 for any sent as null)."""
     changes = data.model_dump(exclude_unset=True, exclude={"message"})
+    nulls = [name for name, value in changes.items() if value is None]
+    if nulls:
+        message = "may not be null; leave it out to keep the current value"
+        raise InvalidInput(
+            "; ".join(f"{name}: {message}" for name in nulls),
+            errors=[{"field": name, "message": message} for name in nulls],
+        )
     return save(session, principal, article_id, changes, if_match=if_match, message=data.message, now=now)
 
 
