@@ -1,17 +1,19 @@
 """Three-way merges of a stale save: the client's edit (base -> mine) onto the head (base -> theirs).
 
-Both sides' edits are located in the base text. Edits that overlap, or insert at the same point,
-are conflicts and are reported with the span each side wrote; nothing is guessed. Disjoint edits
-are merged with diff-match-patch patches (``patch_make(base, mine)`` applied to theirs), and a
-hunk that fails to apply is a conflict too.
+Both sides' edits are located in the base text with diff-match-patch (word level). Edits that
+overlap, or insert different text at the same point, are conflicts and are reported with the span
+each side wrote; nothing is guessed. Disjoint edits are applied together to the base, at the
+positions the diffs found (as diff3 does).
+
+Why not ``patch_apply``: its fuzzy matching relocates a hunk whose context the other side
+touched, and with repeated text it applied an edit to the wrong paragraph (a property test
+found it). Positions in the base are exact; a fuzzy match is a guess.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-from diff_match_patch import diff_match_patch
 
 from editorial.revisions.diffing import DELETE, EQUAL, Granularity, diff_text
 
@@ -57,6 +59,8 @@ def edits(base: str, other: str) -> list[Edit]:
 
 
 def _clash(a: Edit, b: Edit) -> bool:
+    if a == b:
+        return False
     if a.start == a.end and b.start == b.end:
         return a.start == b.start and a.text != b.text
     if a.start == a.end:
@@ -67,7 +71,7 @@ def _clash(a: Edit, b: Edit) -> bool:
 
 
 def _apply(base: str, start: int, end: int, side: list[Edit]) -> str:
-    """What ``side`` made of ``base[start:end]``."""
+    """``base[start:end]`` with the (disjoint) edits that lie inside it applied."""
     out, position = [], start
     for edit in sorted(side, key=lambda e: (e.start, e.end)):
         if edit.start < start or edit.end > end:
@@ -103,11 +107,7 @@ def merge_text(field: str, base: str, mine: str, theirs: str) -> tuple[str, list
                 )
             )
         return theirs, conflicts
-    engine = diff_match_patch()
-    merged, applied = engine.patch_apply(engine.patch_make(base, mine), theirs)
-    if not all(applied):
-        return theirs, [MergeConflict(field, 0, len(base), base, mine, theirs)]
-    return merged, []
+    return _apply(base, 0, len(base), list(dict.fromkeys(my_edits + their_edits))), []
 
 
 def _spans(clashes: list[tuple[Edit, Edit]]) -> list[tuple[int, int]]:
