@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from litestar import Controller, Response, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from editorial.articles import services
-from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
+from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSaved, ArticleSummary, ArticleUpdate
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, IfMatch, PageCursor, PageLimit
 from editorial.workflow.model import State
 
+A = TypeVar("A", bound=ArticleRead)
 
-def with_etag(article: ArticleRead, status_code: int = 200) -> Response[ArticleRead]:
+
+def with_etag(article: A, status_code: int = 200) -> Response[A]:
     """The article, with the ETag that names its head revision."""
     return Response(article, status_code=status_code, headers={"ETag": services.etag(article.revision)})
 
@@ -69,7 +71,15 @@ class ArticleController(Controller):
         article_id: FromPath[int],
         data: JSONBody[ArticleUpdate],
         if_match: IfMatch = None,
-    ) -> Response[ArticleRead]:
+        merge: Annotated[bool, QueryParameter(description="merge a stale edit onto the latest revision")] = False,
+        prefer: Annotated[str | None, HeaderParameter(name="Prefer", description="'merge' = ?merge=true")] = None,
+    ) -> Response[ArticleSaved]:
         """Save a new revision; send If-Match with the ETag of the revision you edited."""
-        article = services.update(db_session, principal, article_id, data, if_match=if_match, now=clock.now())
-        return with_etag(article)
+        by_preference = "merge" in (prefer or "").lower().replace(" ", "").split(",")
+        article = services.update(
+            db_session, principal, article_id, data, if_match=if_match, now=clock.now(), merge=merge or by_preference
+        )
+        response = with_etag(article)
+        if by_preference and article.merged:
+            response.headers["Preference-Applied"] = "merge"
+        return response

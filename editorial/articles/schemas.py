@@ -75,3 +75,16 @@ class ArticleSummary(SQLModel):
 
 class ArticleRead(ArticleSummary):
     body: str
+
+
+class MergeInfo(SQLModel):
+    base: int
+    """The revision the client edited."""
+    head: int
+    """The revision its edit was merged onto."""
+
+
+class ArticleSaved(ArticleRead):
+    """The article after a save; ``merged`` says a stale edit was merged onto a newer revision."""
+
+    merged: MergeInfo | None = None

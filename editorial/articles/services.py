@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlmodel import Session
 
-from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSummary, ArticleUpdate
+from editorial.articles.schemas import (
+    ArticleCreate,
+    ArticleRead,
+    ArticleSaved,
+    ArticleSummary,
+    ArticleUpdate,
+    MergeInfo,
+)
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision, User
 from editorial.db.types import MAX_INTEGER
 from editorial.desks.services import desk_workflows
 from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
+from editorial.revisions.merging import merge_content
 from editorial.revisions.services import CONTENT_FIELDS, append_revision, content_of, get_revision
 from editorial.workflow import engine, policy
 from editorial.workflow.model import State, Workflow
@@ -161,6 +169,12 @@ def create(session: Session, principal: Principal, data: ArticleCreate, *, now: 
     return read(article, revision)
 
 
+class EditConflict(Conflict):
+    """A stale save asked to be merged, but both edits changed the same text."""
+
+    slug, title = "edit-conflict", "Your edit overlaps a newer one"
+
+
 def save(
     session: Session,
     principal: Principal,
@@ -170,33 +184,66 @@ def save(
     if_match: str | None,
     message: str,
     now: datetime,
-) -> ArticleRead:
-    """Append a revision with ``changes``; the workflow decides whether the state allows it."""
+    merge: bool = False,
+) -> ArticleSaved:
+    """Append a revision with ``changes``; the workflow decides whether the state allows it.
+
+    A save based on an older revision is 412, or with ``merge`` a three-way merge onto the head:
+    disjoint edits become one new revision, overlapping ones are 409 with the conflicting spans.
+    """
     base = parse_if_match(if_match)
     loaded = load(session, principal, article_id, lock=True)
     article = loaded.article
     policy.may_edit(principal, loaded.subject).require()
-    if base != article.head_revision:
-        # Even an If-Match that names no revision gets the current one, so the client can recover.
-        edited = f"you edited revision {base}" if base is not None else f"If-Match {if_match!r} names no revision"
-        raise PreconditionFailed(
-            f"{edited}, but the latest is {article.head_revision}", current_revision=article.head_revision
-        )
     head = head_of(session, article)
     content = {**content_of(head), **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
+    merged_from = None
+    if base != article.head_revision:
+        if not merge or base is None or not 1 <= base < article.head_revision:
+            # Even an If-Match that names no revision gets the current one, so the client can recover.
+            edited = f"you edited revision {base}" if base is not None else f"If-Match {if_match!r} names no revision"
+            raise PreconditionFailed(
+                f"{edited}, but the latest is {article.head_revision}", current_revision=article.head_revision
+            )
+        content = _merge(session, article, base, changes, content_of(head))
+        merged_from = MergeInfo(base=base, head=article.head_revision)
+        message = message or f"merged an edit of revision {base} onto revision {article.head_revision}"
     if content == content_of(head):
-        return read(article, head)
+        return ArticleSaved(**read(article, head).model_dump(), merged=merged_from)
     if content["authors"] != head.authors:
         _replace_authors(session, article, user_ids(session, content["authors"]).values())
     assert principal.user_id is not None
     revision = append_revision(session, article, content, saved_by=principal.user_id, message=message, now=now)
     engine.record_edit(session, loaded.workflow, article, principal, now=now)
-    return read(article, revision)
+    return ArticleSaved(**read(article, revision).model_dump(), merged=merged_from)
+
+
+def _merge(
+    session: Session, article: Article, base: int, changes: dict[str, Any], theirs: dict[str, Any]
+) -> dict[str, Any]:
+    assert article.id is not None
+    base_content = content_of(get_revision(session, article.id, base))
+    mine = {**base_content, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
+    merged, conflicts = merge_content(base_content, mine, theirs)
+    if conflicts:
+        raise EditConflict(
+            f"{len(conflicts)} part(s) of your edit of revision {base} overlap changes made since; nothing was saved",
+            current_revision=article.head_revision,
+            conflicts=[asdict(c) for c in conflicts],
+        )
+    return merged
 
 
 def update(
-    session: Session, principal: Principal, article_id: int, data: ArticleUpdate, *, if_match: str | None, now: datetime
-) -> ArticleRead:
+    session: Session,
+    principal: Principal,
+    article_id: int,
+    data: ArticleUpdate,
+    *,
+    if_match: str | None,
+    now: datetime,
+    merge: bool = False,
+) -> ArticleSaved:
     """A ``PUT``: the fields the client sent, applied over the head revision (422 for any sent as null)."""
     changes = data.model_dump(exclude_unset=True, exclude={"message"})
     nulls = [name for name, value in changes.items() if value is None]
@@ -206,7 +253,7 @@ def update(
             "; ".join(f"{name}: {message}" for name in nulls),
             errors=[{"field": name, "message": message} for name in nulls],
         )
-    return save(session, principal, article_id, changes, if_match=if_match, message=data.message, now=now)
+    return save(session, principal, article_id, changes, if_match=if_match, message=data.message, now=now, merge=merge)
 
 
 def _replace_authors(session: Session, article: Article, ids: Any) -> None:

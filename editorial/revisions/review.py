@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from editorial.articles import services as articles
 from editorial.auth.principal import Principal
-from editorial.lib.errors import InvalidInput
+from editorial.db.types import MAX_INTEGER
+from editorial.lib.errors import InvalidInput, NotFound
 from editorial.revisions import services
 from editorial.revisions.diffing import Granularity
 from editorial.revisions.schemas import DiffRead
@@ -19,6 +20,8 @@ def resolve(session: Session, principal: Principal, loaded: articles.Loaded, spe
     article = loaded.article
     assert article.id is not None
     if spec.isdigit():
+        if not 1 <= int(spec) <= MAX_INTEGER:
+            raise NotFound(f"article {article.id} has no revision {spec}")
         return int(spec)
     if spec == "head":
         return article.head_revision
