@@ -62,6 +62,7 @@ def subject_of(session: Session, article: Article, workflow: Workflow, principal
         state=State(article.state),
         is_author=is_author(session, article.id, principal),
         signed_revision=article.signed_revision,
+        live_revision=article.live_revision,
     )
 
 

@@ -109,12 +109,14 @@ COMMON_TRANSITIONS: list[dict[str, Any]] = [
         "effects": ["publish"],
     },
     {
+        # Also while an update of a live article is being worked on: a takedown cannot wait for it.
         "id": "unpublish",
         "title": "Unpublish",
-        "source": "published",
+        "source": ["published", "draft", "editing", "fact_check", "ready"],
         "dest": "unpublished",
         "roles": ["editor", "publisher", "system"],
         "requires": ["comment"],
+        "conditions": ["live"],
         "effects": ["unpublish"],
     },
     {

@@ -29,6 +29,7 @@ FIELDS = ("comment", "publish_at", "unpublish_at", "correction")
 CONDITIONS = {
     "not_author": "you are an author of this article, and may not sign it off",
     "signed_off": "no sign-off is recorded for this article",
+    "live": "the article is not live",
 }
 EFFECTS = ("sign_off", "schedule", "unschedule", "publish", "unpublish", "republish")
 

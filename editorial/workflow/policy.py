@@ -30,6 +30,7 @@ class Subject:
     state: State
     is_author: bool
     signed_revision: int | None = None
+    live_revision: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ def may_create(principal: Principal, desk_id: str) -> Decision:
 CONDITION_CHECKS: dict[str, Callable[[Subject], bool]] = {
     "not_author": lambda subject: not subject.is_author,
     "signed_off": lambda subject: subject.signed_revision is not None,
+    "live": lambda subject: subject.live_revision is not None,
 }
 
 

@@ -196,6 +196,7 @@ def worklist(
             State(article.state),
             article.id in authored,
             article.signed_revision,
+            article.live_revision,
         )
         possible = [
             t.id

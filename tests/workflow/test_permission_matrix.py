@@ -69,7 +69,13 @@ def expected(kind: Kind, desk: str, state: str) -> dict[str, bool | None]:
     for t in workflow["transitions"]:
         sources = [t["source"]] if isinstance(t["source"], str) else t["source"]
         if state in sources:
-            allowed = bool(roles & set(t["roles"])) and not ("not_author" in t.get("conditions", []) and kind.author)
+            conditions = t.get("conditions", [])
+            allowed = (
+                bool(roles & set(t["roles"]))
+                and not ("not_author" in conditions and kind.author)
+                # The setup makes an article live only on the way to published or unpublished.
+                and not ("live" in conditions and state != "published")
+            )
             outcome[t["id"]] = allowed
     return outcome
 

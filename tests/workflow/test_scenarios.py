@@ -195,3 +195,22 @@ def test_transition_from_wrong_state_is_409_with_what_is_allowed(newsroom: dict[
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "submit" in response.json()["detail"]
+
+
+def test_a_live_article_can_be_taken_down_while_its_update_is_in_progress(newsroom: dict[str, Actor]) -> None:
+    writer, editor, checker, publisher = (newsroom[k] for k in ("writer", "news_editor", "fact_checker", "publisher"))
+    article = writer.create()
+    writer.must(article, "submit")
+    editor.must(article, "send_to_fact_check")
+    checker.must(article, "pass_fact_check")
+    publisher.must(article, "publish")
+    assert editor.save(article, body="An update under way.").json()["state"] == "editing"
+    down = editor.must(article, "unpublish", comment="Legal: take it down now.")
+    assert (down["state"], down["live_revision"], down["revision"]) == ("unpublished", None, 2)
+    assert editor.must(article, "republish")["live_revision"] == 1
+    # Never live, nothing to take down.
+    fresh = writer.create()
+    writer.must(fresh, "submit")
+    refused = editor.fire(fresh, "unpublish", comment="No.")
+    assert refused.status_code == 403
+    assert "not live" in refused.json()["detail"]
