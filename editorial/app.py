@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from editorial import __version__
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+        security=[{"BearerToken": []}],
     )
     return Litestar(
         route_handlers=[api, HealthController],
@@ -84,6 +86,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             version=__version__,
             description="A Plone-style editorial workflow service.",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="an API token: editorial tokens create USERNAME"
+                    )
+                }
+            ),
         ),
         debug=False,
     )

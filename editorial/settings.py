@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = 4 * 1024 * 1024
     page_limit_default: int = 50
     page_limit_max: int = 200
-    token_prefix: str = "edt"
+    token_prefix: str = Field("edt", pattern=r"^[a-z0-9]{1,10}$", description="visible start of every API token")
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one field's diff")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")

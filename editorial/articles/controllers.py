@@ -12,7 +12,6 @@ from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSaved,
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, IfMatch, PageCursor, PageLimit
-from editorial.workflow.model import State
 
 A = TypeVar("A", bound=ArticleRead)
 
@@ -38,7 +37,9 @@ class ArticleController(Controller):
         self,
         principal: Caller,
         db_session: DbSession,
-        article_state: Annotated[State | None, QueryParameter(name="state")] = None,
+        article_state: Annotated[
+            str | None, QueryParameter(name="state", max_length=32, description="one of the workflow states")
+        ] = None,
         desk: DeskFilter = None,
         author: Annotated[str | None, QueryParameter(max_length=64, description="username")] = None,
         q: Annotated[str | None, QueryParameter(max_length=200, description="text in title, dek or body")] = None,
@@ -49,7 +50,7 @@ class ArticleController(Controller):
         return services.list_visible(
             db_session,
             principal,
-            state=article_state.value if article_state else None,
+            state=article_state,
             desk=desk,
             author=author,
             q=q,

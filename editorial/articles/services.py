@@ -314,6 +314,8 @@ def list_visible(
         .limit(limit + 1)
     )
     if state:
+        if state not in State.__members__:
+            raise InvalidInput.field("state", f"unknown state {state!r}; one of {', '.join(State)}")
         query = query.where(Article.state == state)
     if desk:
         query = query.where(Article.desk_id == desk)

@@ -81,14 +81,18 @@ def _editorial_error(_: Request, exc: EditorialError) -> Response[dict[str, Any]
 
 def _validation_error(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
     errors = [
-        {"field": str(item.get("key") or item.get("source") or "body"), "message": str(item.get("message"))}
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
-        if isinstance(item, dict)
+        _field_error(item) for item in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(item, dict)
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
-    if not errors and "JSON" in str(exc.detail):
-        return problem(400, "Malformed request body", str(exc.detail), "malformed-body")
     return problem(422, InvalidInput.title, detail, InvalidInput.slug, errors=errors)
+
+
+def _field_error(item: dict[str, Any]) -> dict[str, str]:
+    field, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
+    if field == "data":
+        # Litestar names the request body after the handler's ``data`` argument.
+        return {"field": "body", "message": "a JSON body is required" if message == "'data'" else message}
+    return {"field": field, "message": message}
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
