@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+import asyncio
+import os
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from weakref import WeakKeyDictionary
 
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from sqlmodel import Session
 
 from editorial.db.engine import WRITE_OPTION, make_engine
 from editorial.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WORKER_THREADS = min(32, (os.cpu_count() or 1) + 4)
+"""Threads of the event loop's default executor, where Litestar runs sync handlers and dependencies."""
 
 
 class Database:
@@ -21,6 +27,9 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._gates: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Lock]] = (
+            WeakKeyDictionary()
+        )
 
     def session(self, *, write: bool = True) -> Session:
         """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``)."""
@@ -33,12 +42,47 @@ class Database:
             yield session
             session.commit()
 
+    @asynccontextmanager
+    async def admit(self, *, write: bool) -> AsyncIterator[None]:
+        """Wait on the event loop, not in a worker thread, for a turn to open a request session.
+
+        As many sessions as there are worker threads are open at once; on SQLite, one writer,
+        since the database admits one anyway and its busy handler polls with sleeps of up to 0.1 s
+        where this lock hands over at once, in arrival order.
+        """
+        loop = asyncio.get_running_loop()
+        gates = self._gates.get(loop)
+        if gates is None:
+            gates = self._gates[loop] = (asyncio.Semaphore(WORKER_THREADS), asyncio.Lock())
+        sessions, writer = gates
+        async with writer if write and self.settings.is_sqlite else nullcontext(), sessions:
+            yield
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def provide_session(request: Request) -> Generator[Session, None, None]:
-    """Litestar dependency: the request's session, committed before the response is sent."""
+def _commit_and_close(session: Session) -> None:
+    with session:
+        session.commit()
+
+
+async def provide_session(request: Request) -> AsyncGenerator[Session, None]:
+    """Litestar dependency: the request's session, committed before the response is sent.
+
+    A request keeps its session, with a pooled connection and any lock it took (SQLite's write
+    lock, a row lock), across several hops into the worker threads: the caller, the handler, the
+    commit. Were more requests open than there are threads, the ones waiting for a connection or
+    a lock could fill every thread while the holders wait for one to finish in, and the server
+    would stall until a timeout. ``Database.admit`` makes them wait on the event loop instead.
+    """
     db: Database = request.app.state.db
-    with db.transaction(write=request.method not in SAFE_METHODS) as session:
-        yield session
+    write = request.method not in SAFE_METHODS
+    async with db.admit(write=write):
+        session = db.session(write=write)
+        try:
+            yield session
+        except BaseException:
+            await sync_to_thread(session.close)
+            raise
+        await sync_to_thread(_commit_and_close, session)
