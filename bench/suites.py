@@ -1,0 +1,189 @@
+"""The benchmarks of issues 2 and 3, each measured against the trivial endpoint in the same run."""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import seed
+from bench.harness import Server, database, editorial_server, scratch_database
+from bench.load import Result
+from bench.workloads import Save, Transitions, Workload
+
+
+@dataclass
+class Options:
+    database_url: str | None
+    duration: float
+    rounds: int
+    connections: int
+    quick: bool
+    worklist_sizes: tuple[int, int] = (1_000, 100_000)
+
+
+@dataclass
+class Line:
+    """One row of the report: a figure, its ratio to the peer, and the target it is held to."""
+
+    label: str
+    results: list[Result]
+    peers: list[Result] = field(default_factory=list)
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def rps(self) -> float:
+        return statistics.mean(r.rps for r in self.results)
+
+    @property
+    def ratios(self) -> list[float]:
+        if not self.peers:
+            return []
+        return [r.rps / p.rps for r, p in zip(self.results, self.peers, strict=True) if p.rps]
+
+    @property
+    def cpu_ratios(self) -> list[float]:
+        """The same ratios per second of server CPU time."""
+        pairs = zip(self.results, self.peers, strict=True) if self.peers else ()
+        return [r.rps_per_core / p.rps_per_core for r, p in pairs if r.rps_per_core and p.rps_per_core]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "results": [r.as_dict() for r in self.results],
+            "ratios": [round(x, 3) for x in self.ratios],
+            "cpu_ratios": [round(x, 3) for x in self.cpu_ratios],
+            "target": self.target,
+            "met": self.met,
+            "note": self.note,
+        }
+
+
+def _rounds(options: Options, server: Server, peer: Workload, workload: Workload) -> tuple[list[Result], list[Result]]:
+    """Peer then workload, ``rounds`` times: each ratio compares runs seconds apart."""
+    peers, results = [], []
+    for _ in range(options.rounds):
+        peers.append(peer.run(server, duration=options.duration, connections=options.connections))
+        results.append(workload.run(server, duration=options.duration, connections=options.connections))
+    return peers, results
+
+
+def http(options: Options) -> list[Line]:
+    """Issue 2: GET and PUT of a realistic article against GET /health/live; p99/p50 at half load."""
+    with scratch_database(options.database_url) as url:
+        db = database(url)
+        people = seed.create_people(db)
+        writer = people["writer"]
+        words = 3000
+        [read_id] = seed.create_articles(db, writer, 1, words=words)
+        save_ids = seed.create_articles(db, writer, options.connections * 2, words=words)
+        db.dispose()
+        live = Workload("GET /health/live", "/health/live")
+        read = Workload("GET /api/v1/articles/{id}", f"/api/v1/articles/{read_id}", writer.token)
+        save = Save(
+            "PUT /api/v1/articles/{id}",
+            "/api/v1/articles",
+            writer.token,
+            articles=dict.fromkeys(save_ids, 1),
+            content={
+                "title": "Council extends the harbour ferry service",
+                "dek": "The harbour ferry will run through the winter.",
+                "body": seed.prose(words, seed=99),
+                "tags": ["transport", "council"],
+            },
+        )
+        with editorial_server(url) as server:
+            for warm in (live, read):
+                warm.run(server, duration=min(2.0, options.duration), connections=options.connections)
+            peers, reads, saves = [], [], []
+            for _ in range(options.rounds):
+                peers.append(live.run(server, duration=options.duration, connections=options.connections))
+                reads.append(read.run(server, duration=options.duration, connections=options.connections))
+                saves.append(save.run(server, duration=options.duration, connections=options.connections))
+            lines = [
+                Line("GET /health/live (peer)", peers, peers),
+                _target(Line("GET /api/v1/articles/{id}", reads, peers, ">= 0.35x"), 0.35),
+                _target(Line("PUT /api/v1/articles/{id}", saves, peers, ">= 0.15x"), 0.15),
+            ]
+            for line, workload in ((lines[1], read), (lines[2], save)):
+                rate = line.rps / 2
+                half = workload.run(server, duration=options.duration, connections=options.connections, rate=rate)
+                ratio = half.p99_ms / half.p50_ms if half.p50_ms else float("inf")
+                lines.append(
+                    Line(
+                        f"{workload.name} at half load ({rate:.0f}/s)",
+                        [half],
+                        target="p99 <= 3x p50",
+                        met=ratio <= 3,
+                        note=f"p99/p50 = {ratio:.2f}",
+                    )
+                )
+    return lines
+
+
+def _target(line: Line, minimum: float) -> Line:
+    line.met = bool(line.ratios) and statistics.mean(line.ratios) >= minimum
+    return line
+
+
+def transitions(options: Options) -> list[Line]:
+    """Issue 3: workflow transitions per second through the API, against GET /health/live."""
+    with scratch_database(options.database_url) as url:
+        db = database(url)
+        people = seed.create_people(db)
+        # Enough fresh drafts for the fastest plausible run; the run stops early (and says so) if not.
+        needed = int(options.rounds * options.duration * 600) + 4 * options.connections
+        ids = seed.bulk_articles(
+            db, people, needed, words=1200, states={"draft": 1.0}, desks=(("news", 1.0),), authors=("writer",)
+        )
+        seed.analyze(db)
+        db.dispose()
+        live = Workload("GET /health/live", "/health/live")
+        flow = Transitions(
+            "POST /api/v1/articles/{id}/workflow/{t}",
+            "/api/v1/articles",
+            tokens=tuple(people[u].token for u in ("writer", "news_editor", "checker", "publisher")),  # type: ignore[arg-type]
+            fresh=deque(ids),
+        )
+        with editorial_server(url) as server:
+            live.run(server, duration=min(2.0, options.duration), connections=options.connections)
+            peers, results = _rounds(options, server, live, flow)
+    exhausted = any(r.counters.get("exhausted") for r in results)
+    line = _target(Line("workflow transitions", results, peers, ">= 0.10x"), 0.10)
+    line.note = "ran out of fresh articles: raise the seed" if exhausted else ""
+    return [Line("GET /health/live (peer)", peers, peers), line]
+
+
+def worklist(options: Options) -> list[Line]:
+    """Issue 3: GET /api/v1/worklist for a news editor with 1,000 and with 100,000 articles."""
+    small, large = options.worklist_sizes
+    lines: list[Line] = []
+    with scratch_database(options.database_url) as url:
+        db = database(url)
+        people = seed.create_people(db)
+        editor = people["news_editor"]
+        live = Workload("GET /health/live", "/health/live")
+        work = Workload("GET /api/v1/worklist", "/api/v1/worklist", editor.token)
+        seeded = 0
+        for size in (small, large):
+            seed.bulk_articles(db, people, size - seeded, seed=size)
+            seed.analyze(db)
+            seeded = size
+            with editorial_server(url) as server:
+                work.run(server, duration=min(2.0, options.duration), connections=1)
+                peers, results = [], []
+                for _ in range(options.rounds):
+                    peers.append(live.run(server, duration=options.duration, connections=1))
+                    results.append(work.run(server, duration=options.duration, connections=1))
+            lines.append(Line(f"worklist, {size:,} articles (1 connection)", results, peers))
+        db.dispose()
+    p99_small = statistics.mean(r.p99_ms for r in lines[0].results)
+    p99_large = statistics.mean(r.p99_ms for r in lines[1].results)
+    ratio = p99_large / p99_small if p99_small else float("inf")
+    lines[1].target = f"p99 <= 2x p99 at {small:,}"
+    lines[1].met = ratio <= 2
+    lines[1].note = f"p99 ratio {large:,}/{small:,} = {ratio:.2f}"
+    return lines
