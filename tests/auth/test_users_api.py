@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -249,6 +250,15 @@ def test_revoke_token_records_when(newsroom: dict[str, Actor], clock: FrozenCloc
     assert response.json()["revoked_at"] == "2026-01-01T09:00:00Z"
     assert admin.get(f"{USERS}/writer/tokens").json()[0]["revoked_at"] == "2026-01-01T09:00:00Z"
     assert_problem(writer.get("/api/v1/me"), 401, "not-authenticated")
+
+
+def test_revoking_a_token_again_keeps_the_first_revocation_time(newsroom: dict[str, Actor], clock: FrozenClock) -> None:
+    admin, prefix = newsroom["admin"], prefix_of(newsroom["writer"].token)
+    assert admin.delete(f"{USERS}/writer/tokens/{prefix}").status_code == 200
+    clock.advance(timedelta(hours=1))
+    again = admin.delete(f"{USERS}/writer/tokens/{prefix}")
+    assert again.status_code == 200
+    assert again.json()["revoked_at"] == "2026-01-01T09:00:00Z"
 
 
 def test_revoke_unknown_token_is_404(newsroom: dict[str, Actor]) -> None:
