@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from editorial.auth.principal import Principal
@@ -171,6 +171,27 @@ def revoke_token(session: Session, prefix: str, *, now: datetime, user: User | N
     return token
 
 
+TOKEN_LOOKUP = (
+    select(
+        ApiToken.token_hash,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.scopes,
+        User.id.label("user_id"),
+        User.username,
+        User.display_name,
+        User.is_active,
+        RoleGrant.role,
+        RoleGrant.desk_id,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
+    .where(ApiToken.prefix == bindparam("prefix"))
+    .order_by(RoleGrant.id)
+)
+"""A token, its user and the user's grants in one round trip: one row per grant (one with no grant)."""
+
+
 def authenticate(session: Session, authorization: str | None, *, now: datetime) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or 401 saying what is wrong."""
     if not authorization:
@@ -180,20 +201,20 @@ def authenticate(session: Session, authorization: str | None, *, now: datetime) 
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
     prefix = split_token(secret)
-    row = (
-        session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix)
-        ).first()
-        if prefix
-        else None
-    )
-    if row is None or not token_matches(secret, row[0].token_hash):
+    rows = session.execute(TOKEN_LOOKUP, {"prefix": prefix}).all() if prefix else []
+    if not rows or not token_matches(secret, rows[0].token_hash):
         raise NotAuthenticated("unknown token")
-    token, user = row
-    if token.revoked_at is not None:
+    found = rows[0]
+    if found.revoked_at is not None:
         raise NotAuthenticated("this token was revoked")
-    if token.expires_at is not None and token.expires_at <= now:
+    if found.expires_at is not None and found.expires_at <= now:
         raise NotAuthenticated("this token has expired")
-    if not user.is_active:
+    if not found.is_active:
         raise NotAuthenticated("this account is disabled")
-    return principal_for(session, user, token.scopes)
+    return Principal(
+        user_id=found.user_id,
+        username=found.username,
+        display_name=found.display_name,
+        grants=tuple((row.role, row.desk_id) for row in rows if row.role is not None),
+        scopes=frozenset(found.scopes) if found.scopes is not None else None,
+    )
