@@ -18,6 +18,7 @@ from editorial.db.migrate import downgrade, upgrade
 from editorial.demo import DEMO_PASSWORD, is_empty, load_demo, parse_role
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import EditorialError
+from editorial.revisions.services import verify_all
 from editorial.settings import Settings, get_settings
 
 
@@ -152,6 +153,23 @@ def tokens_revoke(prefix: str) -> None:
     with _transaction() as (session, clock):
         services.revoke_token(session, prefix, now=clock.now())
     click.echo(f"revoked {prefix}")
+
+
+@main.group()
+def revisions() -> None:
+    """Revision storage."""
+
+
+@revisions.command("verify")
+def revisions_verify() -> None:
+    """Rebuild every revision from its snapshot and deltas and check its content hash."""
+    with _transaction(write=False) as (session, _):
+        checked, problems = verify_all(session)
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{checked} revisions checked, {len(problems)} problems")
+    if problems:
+        raise SystemExit(1)
 
 
 @main.command()

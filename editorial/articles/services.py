@@ -26,7 +26,7 @@ from editorial.desks.services import desk_workflows
 from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
 from editorial.revisions.merging import merge_content
-from editorial.revisions.services import CONTENT_FIELDS, append_revision, content_of, get_revision
+from editorial.revisions.services import CONTENT_FIELDS, append_revision, content_of, get_revision, stored_content
 from editorial.workflow import engine, policy
 from editorial.workflow.model import State, Workflow
 from editorial.workflow.registry import get_workflow
@@ -223,7 +223,7 @@ def _merge(
     session: Session, article: Article, base: int, changes: dict[str, Any], theirs: dict[str, Any]
 ) -> dict[str, Any]:
     assert article.id is not None
-    base_content = content_of(get_revision(session, article.id, base))
+    base_content = stored_content(session, get_revision(session, article.id, base))
     mine = {**base_content, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
     merged, conflicts = merge_content(base_content, mine, theirs)
     if conflicts:
@@ -354,7 +354,7 @@ def restore(
         session,
         principal,
         article_id,
-        content_of(old),
+        stored_content(session, old),
         if_match=if_match or etag(loaded.article.head_revision),
         message=f"restored revision {number}",
         now=now,

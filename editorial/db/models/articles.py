@@ -46,7 +46,10 @@ class Revision(SQLModel, table=True):
     number: int
     title: str = Field(max_length=300)
     dek: str = Field(default="", sa_column=Column(Text, nullable=False))
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The full body, or null when it is stored as ``body_delta`` against revision ``body_base``."""
+    body_base: int | None = None
+    body_delta: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     tags: list[str] = Field(default_factory=list, sa_type=JSONType)
     authors: list[str] = Field(default_factory=list, sa_type=JSONType)
     saved_by_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
