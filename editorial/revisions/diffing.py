@@ -63,30 +63,69 @@ class TextDiff:
     coarsened: bool
 
 
+TWO_LEVEL_CHARS = 20_000
+"""Above this size a word diff first aligns paragraphs, then diffs words inside changed ones."""
+
+
 def diff_text(old: str, new: str, granularity: Granularity = Granularity.word, *, budget: float = 0.5) -> TextDiff:
     """Diff two texts; ``coarsened`` says the time budget cut the search short (the diff is still exact)."""
     if old == new:
         return TextDiff([(EQUAL, old)] if old else [], False)
-    engine = diff_match_patch()
-    engine.Diff_Timeout = budget
-    started = time.monotonic()
     deadline = time.time() + budget
+    if granularity is Granularity.word and len(old) + len(new) > TWO_LEVEL_CHARS:
+        return _paragraphs_then_words(old, new, deadline)
+    return _diff(old, new, granularity, deadline)
+
+
+def _diff(old: str, new: str, granularity: Granularity, deadline: float) -> TextDiff:
+    engine = diff_match_patch()
     if granularity is Granularity.char:
         ops = engine.diff_main(old, new, False, deadline)
-        coarsened = time.monotonic() - started >= budget
+        coarsened = time.time() >= deadline
         engine.diff_cleanupSemantic(ops)
         return TextDiff([(op, text) for op, text in ops if text], coarsened)
     alphabet: dict[str, str] = {}
     encoded = engine.diff_main(
         _encode(tokenize(old, granularity), alphabet), _encode(tokenize(new, granularity), alphabet), False, deadline
     )
-    coarsened = time.monotonic() - started >= budget
+    coarsened = time.time() >= deadline
     # Clean up while each token is still one character, so no edit boundary falls inside a token.
     # Paragraphs are already coarse: semantic clean-up would only swallow the breaks between them.
     if granularity is Granularity.word:
         engine.diff_cleanupSemantic(encoded)
     tokens = {char: token for token, char in alphabet.items()}
     return TextDiff([(op, "".join(tokens[c] for c in chars)) for op, chars in encoded if chars], coarsened)
+
+
+def _paragraphs_then_words(old: str, new: str, deadline: float) -> TextDiff:
+    """Align paragraphs, then diff words within each changed run (diff-match-patch's line mode, by paragraph)."""
+    ops: Ops = []
+    coarsened = False
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush() -> None:
+        nonlocal coarsened
+        before, after = "".join(deleted), "".join(inserted)
+        deleted.clear()
+        inserted.clear()
+        if before and after:
+            if time.time() < deadline:
+                sub = _diff(before, after, Granularity.word, deadline)
+                coarsened |= sub.coarsened
+                ops.extend(sub.ops)
+                return
+            coarsened = True
+        ops.extend((op, text) for op, text in ((DELETE, before), (INSERT, after)) if text)
+
+    for op, text in _diff(old, new, Granularity.paragraph, deadline).ops:
+        if op == EQUAL:
+            flush()
+            ops.append((op, text))
+        else:
+            (deleted if op == DELETE else inserted).append(text)
+    flush()
+    return TextDiff(ops, coarsened)
 
 
 def apply_ops(old: str, ops: Iterable[tuple[int, str]]) -> str:

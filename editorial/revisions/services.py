@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -162,9 +163,11 @@ def diff_revisions(session: Session, article_id: int, old: int, new: int, granul
         fields: dict[str, FieldDiff] = {}
         coarsened = False
         added = removed = 0
+        deadline = time.monotonic() + budget  # one budget for the whole diff, shared by its fields
         for name in CONTENT_FIELDS:
             before, after = _as_text(before_content[name]), _as_text(after_content[name])
-            result = diff_text(before, after, granularity, budget=budget)
+            left = max(deadline - time.monotonic(), 0.001)
+            result = diff_text(before, after, granularity, budget=left)
             coarsened |= result.coarsened
             plus, minus = word_counts(result.ops)
             added, removed = added + plus, removed + minus

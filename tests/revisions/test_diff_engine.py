@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from editorial.revisions import diffing
 from editorial.revisions.diffing import (
     DELETE,
     EQUAL,
@@ -116,3 +118,22 @@ def test_budget_bounds_a_heavy_diff_and_says_so() -> None:
     result = diff_text(old, new, Granularity.char, budget=0.05)
     assert result.coarsened
     assert apply_ops(old, result.ops) == new
+
+
+@settings(max_examples=150, deadline=None)
+@given(old=texts, data=st.data())
+def test_large_texts_diffed_by_paragraph_then_word_round_trip(old: str, data: st.DataObject) -> None:
+    new = edit(old, data)
+    with patch.object(diffing, "TWO_LEVEL_CHARS", 0):
+        result = diff_text(old, new)
+    assert apply_ops(old, result.ops) == new
+    assert not result.coarsened
+
+
+def test_a_heavy_rewrite_is_diffed_paragraph_by_paragraph() -> None:
+    paragraphs = [" ".join(f"w{(p * 100 + i) * 7919 % 5000}" for i in range(100)) + "." for p in range(200)]
+    rewritten = [" ".join(reversed(p.split(" "))) if n % 3 == 0 else p for n, p in enumerate(paragraphs)]
+    old, new = "\n\n".join(paragraphs), "\n\n".join(rewritten)
+    result = diff_text(old, new, budget=0.2)
+    assert apply_ops(old, result.ops) == new
+    assert len(result.ops) > 60  # paragraph by paragraph, not one delete and one insert
