@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.articles.problems import assert_problem, error_fields
 from tests.support import STORY, Actor
 
@@ -70,12 +68,12 @@ def test_unknown_article_id_is_404(newsroom: dict[str, Actor]) -> None:
     assert "4242" in body["detail"]
 
 
-@pytest.mark.parametrize("article_id", ["0", "-1", "2147483648", "99999999999999999999"])
-def test_article_ids_out_of_any_range_are_404_not_500(newsroom: dict[str, Actor], article_id: str) -> None:
+def test_article_ids_out_of_any_range_are_404_not_500(newsroom: dict[str, Actor]) -> None:
     admin = newsroom["admin"]
-    assert_problem(admin.get(f"{ARTICLES}/{article_id}"), 404, "not-found")
-    assert_problem(admin.put(f"{ARTICLES}/{article_id}", json={"title": "x"}, headers={"If-Match": '"r1"'}), 404)
-    assert_problem(admin.get(f"{ARTICLES}/{article_id}/revisions"), 404, "not-found")
+    for article_id in ("0", "-1", "2147483648", "99999999999999999999"):
+        assert_problem(admin.get(f"{ARTICLES}/{article_id}"), 404, "not-found")
+        assert_problem(admin.put(f"{ARTICLES}/{article_id}", json={"title": "x"}, headers={"If-Match": '"r1"'}), 404)
+        assert_problem(admin.get(f"{ARTICLES}/{article_id}/revisions"), 404, "not-found")
 
 
 def test_non_numeric_article_id_is_404(newsroom: dict[str, Actor]) -> None:
@@ -116,11 +114,11 @@ def test_given_slug_that_is_taken_is_409(newsroom: dict[str, Actor]) -> None:
     assert len(writer.get(ARTICLES).json()["items"]) == 1
 
 
-@pytest.mark.parametrize("slug", ["Bad Slug", "UPPER", "trailing-", "-leading", "double--dash", "under_score", ""])
-def test_invalid_slug_is_422(newsroom: dict[str, Actor], slug: str) -> None:
+def test_invalid_slug_is_422(newsroom: dict[str, Actor]) -> None:
     writer = newsroom["writer"]
-    body = assert_problem(writer.post(ARTICLES, json={**STORY, "slug": slug}), 422, "invalid-input")
-    assert error_fields(body) == ["slug"]
+    for slug in ("Bad Slug", "UPPER", "trailing-", "-leading", "double--dash", "under_score", "", "x" * 201):
+        body = assert_problem(writer.post(ARTICLES, json={**STORY, "slug": slug}), 422, "invalid-input")
+        assert error_fields(body) == ["slug"], slug
     assert writer.get(ARTICLES).json()["items"] == []
 
 
@@ -129,15 +127,15 @@ def test_unknown_desk_is_422(newsroom: dict[str, Actor]) -> None:
     assert body["errors"] == [{"field": "desk", "message": "unknown desk 'sports'"}]
 
 
-@pytest.mark.parametrize("who", ["writer", "news_editor", "admin"])
-def test_writers_editors_and_admins_may_create_on_their_desk(newsroom: dict[str, Actor], who: str) -> None:
-    assert newsroom[who].create()["authors"] == [newsroom[who].username]
+def test_writers_editors_and_admins_may_create_on_their_desk(newsroom: dict[str, Actor]) -> None:
+    for who in ("writer", "news_editor", "admin"):
+        assert newsroom[who].create()["authors"] == [newsroom[who].username]
 
 
-@pytest.mark.parametrize("who", ["fact_checker", "publisher", "robot", "outsider", "opinion_editor"])
-def test_other_roles_may_not_create(newsroom: dict[str, Actor], who: str) -> None:
-    body = assert_problem(newsroom[who].post(ARTICLES, json=STORY), 403, "not-permitted")
-    assert "news" in body["detail"]
+def test_other_roles_may_not_create(newsroom: dict[str, Actor]) -> None:
+    for who in ("fact_checker", "publisher", "robot", "outsider", "opinion_editor"):
+        body = assert_problem(newsroom[who].post(ARTICLES, json=STORY), 403, "not-permitted")
+        assert "news" in body["detail"], who
     assert newsroom["admin"].get(ARTICLES).json()["items"] == []
 
 

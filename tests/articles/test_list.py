@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from editorial.lib.paging import encode_cursor
 from tests.articles.problems import assert_problem, error_fields
 from tests.support import Actor
@@ -137,19 +135,18 @@ def test_paging_is_stable_when_articles_are_added_between_pages(newsroom: dict[s
     assert seen == list(reversed(created))
 
 
-@pytest.mark.parametrize("limit", ["201", "0", "-1", "many", "1.5"])
-def test_limit_outside_1_to_200_is_422(newsroom: dict[str, Actor], limit: str) -> None:
-    body = assert_problem(newsroom["writer"].get(ARTICLES, params={"limit": limit}), 422, "invalid-input")
-    assert error_fields(body) == ["limit"]
+def test_limit_outside_1_to_200_is_422(newsroom: dict[str, Actor]) -> None:
+    for limit in ("201", "0", "-1", "many", "1.5"):
+        body = assert_problem(newsroom["writer"].get(ARTICLES, params={"limit": limit}), 422, "invalid-input")
+        assert error_fields(body) == ["limit"], limit
 
 
 def test_limit_of_200_is_accepted(newsroom: dict[str, Actor]) -> None:
     assert newsroom["writer"].get(ARTICLES, params={"limit": 200}).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "cursor",
-    [
+def test_a_cursor_this_endpoint_did_not_make_is_422(newsroom: dict[str, Actor]) -> None:
+    for cursor in (
         "garbage!!",
         "x" * 201,
         encode_cursor({"n": 3}),
@@ -160,11 +157,9 @@ def test_limit_of_200_is_accepted(newsroom: dict[str, Actor]) -> None:
         encode_cursor({"id": 10**20}),
         "W10",
         "_-_-",
-    ],
-)
-def test_a_cursor_this_endpoint_did_not_make_is_422(newsroom: dict[str, Actor], cursor: str) -> None:
-    body = assert_problem(newsroom["writer"].get(ARTICLES, params={"cursor": cursor}), 422, "invalid-input")
-    assert error_fields(body) == ["cursor"]
+    ):
+        body = assert_problem(newsroom["writer"].get(ARTICLES, params={"cursor": cursor}), 422, "invalid-input")
+        assert error_fields(body) == ["cursor"], cursor
 
 
 def test_empty_cursor_means_the_first_page(newsroom: dict[str, Actor]) -> None:

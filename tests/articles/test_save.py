@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from editorial.lib.clock import FrozenClock
 from tests.articles.problems import assert_problem, error_fields
 from tests.support import Actor
@@ -78,12 +76,12 @@ def test_if_match_naming_a_future_revision_is_412(newsroom: dict[str, Actor]) ->
     assert body["current_revision"] == 1
 
 
-@pytest.mark.parametrize("header", ["garbage", '"1"', '"r"', '"r-1"', '"r1", "r2"', '"r99999999999"'])
-def test_garbage_if_match_is_412_with_the_current_revision(newsroom: dict[str, Actor], header: str) -> None:
+def test_garbage_if_match_is_412_with_the_current_revision(newsroom: dict[str, Actor]) -> None:
     writer = newsroom["writer"]
     article = writer.create()
-    body = assert_problem(put(writer, article["id"], header, title="x"), 412, "stale-revision")
-    assert body["current_revision"] == 1
+    for header in ("garbage", '"1"', '"r"', '"r-1"', '"r1", "r2"', '"r99999999999"'):
+        body = assert_problem(put(writer, article["id"], header, title="x"), 412, "stale-revision")
+        assert body["current_revision"] == 1, header
     assert writer.get(f"{ARTICLES}/{article['id']}").json()["title"] == article["title"]
 
 
@@ -155,14 +153,13 @@ def test_empty_authors_is_422(newsroom: dict[str, Actor]) -> None:
     assert error_fields(assert_problem(put(writer, article["id"], '"r1"', authors=[]), 422)) == ["authors"]
 
 
-@pytest.mark.parametrize("fields", [["title"], ["body"], ["dek"], ["tags"], ["authors"], ["title", "body", "tags"]])
-def test_null_content_fields_are_422_naming_each(newsroom: dict[str, Actor], fields: list[str]) -> None:
+def test_null_content_fields_are_422_naming_each(newsroom: dict[str, Actor]) -> None:
     writer = newsroom["writer"]
     article = writer.create()
-    response = put(writer, article["id"], '"r1"', **dict.fromkeys(fields))
-    body = assert_problem(response, 422, "invalid-input")
-    assert sorted(error_fields(body)) == sorted(fields)
-    assert writer.get(f"{ARTICLES}/{article['id']}").json() == article
+    for fields in (["title"], ["body"], ["dek"], ["tags"], ["authors"], ["title", "body", "tags"]):
+        body = assert_problem(put(writer, article["id"], '"r1"', **dict.fromkeys(fields)), 422, "invalid-input")
+        assert sorted(error_fields(body)) == sorted(fields)
+    assert writer.get(f"{ARTICLES}/{article['id']}").json()["revision"] == 1
 
 
 def test_wrong_types_in_a_save_are_422_listing_each_field(newsroom: dict[str, Actor]) -> None:

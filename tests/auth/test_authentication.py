@@ -60,7 +60,7 @@ def test_malformed_authorization_header_is_401(client: TestClient[Any], header: 
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "edt_zz_short", "edt_1a2b3c4d_unknown-secret", "a_b_c_d"])
-def test_unknown_token_is_401(client: TestClient[Any], newsroom: dict[str, Actor], token: str) -> None:
+def test_unknown_token_is_401(client: TestClient[Any], token: str) -> None:
     body = assert_problem(client.get(ME, headers={"Authorization": f"Bearer {token}"}), 401, "not-authenticated")
     assert body["detail"] == "unknown token"
 

@@ -92,9 +92,9 @@ def test_create_user_with_a_taken_username_is_409(newsroom: dict[str, Actor]) ->
     assert "writer" in body["detail"]
 
 
-@pytest.mark.parametrize(
-    ("payload", "fields"),
-    [
+def test_create_user_rejects_invalid_fields_with_422(newsroom: dict[str, Actor]) -> None:
+    admin = newsroom["admin"]
+    for payload, fields in [
         ({"username": "Bad Name", "display_name": "x"}, ["username"]),
         ({"username": "x", "display_name": "x"}, ["username"]),
         ({"username": "ok-name", "display_name": ""}, ["display_name"]),
@@ -102,14 +102,10 @@ def test_create_user_with_a_taken_username_is_409(newsroom: dict[str, Actor]) ->
         ({"username": "ok-name", "display_name": "x", "roles": [{"role": "overlord"}]}, ["roles.0.role"]),
         ({"username": 5, "display_name": ["x"], "roles": "writer"}, ["username", "display_name", "roles"]),
         ({}, ["username", "display_name"]),
-    ],
-)
-def test_create_user_rejects_invalid_fields_with_422(
-    newsroom: dict[str, Actor], payload: dict[str, Any], fields: list[str]
-) -> None:
-    body = assert_problem(newsroom["admin"].post(USERS, json=payload), 422, "invalid-input")
-    assert sorted(error_fields(body)) == sorted(fields)
-    assert len(newsroom["admin"].get(USERS).json()) == len(newsroom)
+    ]:
+        body = assert_problem(admin.post(USERS, json=payload), 422, "invalid-input")
+        assert sorted(error_fields(body)) == sorted(fields), payload
+    assert len(admin.get(USERS).json()) == len(newsroom)
 
 
 def test_create_user_with_a_role_on_an_unknown_desk_is_422_and_creates_nothing(newsroom: dict[str, Actor]) -> None:
@@ -234,12 +230,11 @@ def test_token_lists_never_show_secrets_or_hashes(newsroom: dict[str, Actor]) ->
     assert "hash" not in listed.text
 
 
-@pytest.mark.parametrize(
-    ("payload", "field"), [({"expires_in_days": 0}, "expires_in_days"), ({"expires_in_days": 3651}, "expires_in_days")]
-)
-def test_token_with_out_of_range_expiry_is_422(newsroom: dict[str, Actor], payload: dict[str, Any], field: str) -> None:
-    body = assert_problem(newsroom["admin"].post(f"{USERS}/writer/tokens", json=payload), 422, "invalid-input")
-    assert error_fields(body) == [field]
+def test_token_with_out_of_range_expiry_is_422(newsroom: dict[str, Actor]) -> None:
+    for days in (0, 3651, "soon"):
+        response = newsroom["admin"].post(f"{USERS}/writer/tokens", json={"expires_in_days": days})
+        assert error_fields(assert_problem(response, 422, "invalid-input")) == ["expires_in_days"], days
+    assert len(newsroom["admin"].get(f"{USERS}/writer/tokens").json()) == 1
 
 
 def test_revoke_token_records_when(newsroom: dict[str, Actor], clock: FrozenClock) -> None:
