@@ -98,10 +98,14 @@ def test_malformed_json_on_save_is_400(newsroom: dict[str, Actor]) -> None:
 
 
 @pytest.fixture
-def small_client(settings: Settings, clock: FrozenClock, db: Database) -> Iterator[TestClient[Any]]:
-    """The app with EDITORIAL_MAX_REQUEST_BYTES set to 10,000."""
-    app = create_app(settings.model_copy(update={"max_request_bytes": 10_000}), clock=clock, db=db)
-    with TestClient(app) as client:
+def small_client(
+    settings: Settings, clock: FrozenClock, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient[Any]]:
+    """The app built from settings read with EDITORIAL_MAX_REQUEST_BYTES=10000 in the environment."""
+    monkeypatch.setenv("EDITORIAL_MAX_REQUEST_BYTES", "10000")
+    limited = Settings(database_url=settings.database_url, access_log=False, log_level="WARNING")
+    assert limited.max_request_bytes == 10_000
+    with TestClient(create_app(limited, clock=clock, db=db)) as client:
         yield client
 
 
