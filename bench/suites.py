@@ -108,7 +108,7 @@ def http(options: Options) -> list[Line]:
                 _target(Line("GET /api/v1/articles/{id}", reads, peers, ">= 0.35x"), 0.35),
                 _target(Line("PUT /api/v1/articles/{id}", saves, peers, ">= 0.15x"), 0.15),
             ]
-            for line, workload in ((lines[1], read), (lines[2], save)):
+            for line, workload in ((lines[0], live), (lines[1], read), (lines[2], save)):
                 rate = line.rps / 2
                 half = workload.run(server, duration=options.duration, connections=options.connections, rate=rate)
                 ratio = half.p99_ms / half.p50_ms if half.p50_ms else float("inf")
@@ -116,8 +116,8 @@ def http(options: Options) -> list[Line]:
                     Line(
                         f"{workload.name} at half load ({rate:.0f}/s)",
                         [half],
-                        target="p99 <= 3x p50",
-                        met=ratio <= 3,
+                        target="p99 <= 3x p50" if workload is not live else "",
+                        met=ratio <= 3 if workload is not live else None,
                         note=f"p99/p50 = {ratio:.2f}",
                     )
                 )

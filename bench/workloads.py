@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +98,13 @@ class Save(Workload):
         return result
 
     def resync(self, server: Server) -> None:
-        """Read each article's head revision back (wrk's Lua state ends with the run)."""
+        """Read each article's head revision back (wrk's Lua state ends with the run).
+
+        wrk exits with up to one save per connection still in the server: wait for those first.
+        """
         import http.client
+
+        time.sleep(1.0)
 
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         for article_id in self.articles:

@@ -2,8 +2,8 @@
 -- Each article is in flight on at most one connection, so saves never conflict with each other.
 -- Arguments: TOKEN, "id:revision,id:revision,...", PAYLOAD_FILE (JSON with @@N@@ where a counter goes).
 
-counters = {"saved", "refused", "unmatched"}
-saved, refused, unmatched = 0, 0, 0
+counters = {"saved", "refused", "stale", "unmatched"}
+saved, refused, stale, unmatched = 0, 0, 0, 0
 local token, prefix, suffix
 local pool = {}
 local n = 0
@@ -51,6 +51,7 @@ function response(status, headers, body)
     rev = tonumber(string.match(etag or "", "r(%d+)"))
   else
     refused = refused + 1
+    if status == 412 then stale = stale + 1 end
     rev = tonumber(string.match(body or "", '"current_revision":%s*(%d+)'))
   end
   table.insert(pool, 1, {id, rev or 1})
