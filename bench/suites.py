@@ -180,10 +180,14 @@ def worklist(options: Options) -> list[Line]:
                     results.append(work.run(server, duration=options.duration, connections=1))
             lines.append(Line(f"worklist, {size:,} articles (1 connection)", results, peers))
         db.dispose()
-    p99_small = statistics.mean(r.p99_ms for r in lines[0].results)
-    p99_large = statistics.mean(r.p99_ms for r in lines[1].results)
-    ratio = p99_large / p99_small if p99_small else float("inf")
+    ratios = {}
+    for name in ("p50_ms", "p99_ms"):
+        at_small = statistics.mean(getattr(r, name) for r in lines[0].results)
+        at_large = statistics.mean(getattr(r, name) for r in lines[1].results)
+        ratios[name[:3]] = at_large / at_small if at_small else float("inf")
     lines[1].target = f"p99 <= 2x p99 at {small:,}"
-    lines[1].met = ratio <= 2
-    lines[1].note = f"p99 ratio {large:,}/{small:,} = {ratio:.2f}"
+    # A p99 of a few hundred requests at 1,000 articles can be one stray pause: the median must
+    # hold the target too, or a noisy small run would pass a query that scales with the table.
+    lines[1].met = max(ratios.values()) <= 2
+    lines[1].note = f"{large:,}/{small:,}: p50 x{ratios['p50']:.2f}, p99 x{ratios['p99']:.2f}"
     return lines
