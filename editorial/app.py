@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -23,6 +25,8 @@ from editorial.lib.errors import database_unavailable, exception_handlers, integ
 from editorial.lib.logging import configure_logging, request_id_middleware
 from editorial.lib.requests import EditorialRequest
 from editorial.revisions.controllers import DiffController, RevisionController
+from editorial.scheduling.controllers import ScheduleController
+from editorial.scheduling.worker import Scheduler
 from editorial.settings import Settings, get_settings
 from editorial.workflow.controllers import (
     ArticleWorkflowController,
@@ -42,20 +46,36 @@ API_CONTROLLERS = [
     WorklistController,
     BulkController,
     WorkflowDefinitionController,
+    ScheduleController,
 ]
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> Litestar:
-    """Build the service. Tests pass their own settings, clock and database."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    run_scheduler: bool = False,
+) -> Litestar:
+    """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the scheduler."""
     settings = settings or get_settings()
     clock = clock or SystemClock()
     db = db or Database(settings)
     configure_logging(settings.log_level)
+    scheduler = Scheduler(db, clock) if run_scheduler else None
+    scheduler_thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True) if scheduler else None
 
     def provide_clock() -> Clock:
         return clock
 
+    def start() -> None:
+        if scheduler_thread is not None:
+            scheduler_thread.start()
+
     def dispose() -> None:
+        if scheduler is not None and scheduler_thread is not None:
+            scheduler.stop()
+            scheduler_thread.join(timeout=30)
         db.dispose()
 
     api = Router(
@@ -79,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
         state=State({"db": db, "clock": clock, "settings": settings}),
         request_class=EditorialRequest,
+        on_startup=[start],
         on_shutdown=[dispose],
         request_max_body_size=settings.max_request_bytes,
         openapi_config=OpenAPIConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from editorial.demo import DEMO_PASSWORD, is_empty, load_demo, parse_role
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import EditorialError
 from editorial.revisions.services import verify_all
+from editorial.scheduling.services import fire_due
+from editorial.scheduling.worker import Scheduler, worker_name
 from editorial.settings import Settings, get_settings
 
 
@@ -43,7 +46,8 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
     db = Database(settings)
     if settings.demo_data if demo is None else demo:
         _load_demo(db)
-    app = create_app(settings, db=db)
+    in_process = settings.scheduler_in_process if settings.scheduler_in_process is not None else settings.is_sqlite
+    app = create_app(settings, db=db, run_scheduler=in_process)
     uvicorn.run(
         app,
         host=host or settings.host,
@@ -52,6 +56,34 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
     )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="fire what is due now, then exit")
+@click.option("--dry-run", is_flag=True, help="list what is due, fire nothing")
+def scheduler(once: bool, dry_run: bool) -> None:
+    """Run a scheduler process (any number may run against one PostgreSQL)."""
+    settings = _settings()
+    database = Database(settings)
+    clock = SystemClock()
+    try:
+        if dry_run:
+            for due in fire_due(database, clock, worker=worker_name(), dry_run=True):
+                click.echo(f"{due.action}\tarticle {due.article_id}\t{due.lateness_seconds:.1f} s overdue")
+            return
+        worker = Scheduler(database, clock)
+        if once:
+            outcomes = worker.run_once()
+            for outcome in outcomes:
+                click.echo(f"{outcome.action}\tarticle {outcome.article_id}\t{outcome.outcome}\t{outcome.detail}")
+            click.echo(f"{len(outcomes)} fired")
+            return
+        signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+        signal.signal(signal.SIGINT, lambda *_: worker.stop())
+        click.echo(f"scheduler {worker.worker} running")
+        worker.run()
+    finally:
+        database.dispose()
 
 
 @main.group()

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     page_limit_default: int = 50
     page_limit_max: int = 200
     token_prefix: str = Field("edt", pattern=r"^[a-z0-9]{1,10}$", description="visible start of every API token")
+    scheduler_in_process: bool | None = Field(
+        None, description="run the scheduler inside serve; default: yes on SQLite, no on PostgreSQL"
+    )
+    scheduler_max_sleep_seconds: float = Field(30.0, gt=0, description="longest sleep between due-time checks")
+    scheduler_batch: int = Field(100, ge=1, le=1000, description="due articles claimed per transaction")
+    scheduler_on_time_seconds: float = Field(2.0, ge=0, description="lateness still counted as on time")
+    scheduler_retry_seconds: float = Field(5.0, gt=0, description="first back-off after a failed firing")
+    scheduler_retry_max_seconds: float = Field(300.0, gt=0, description="longest back-off")
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one field's diff")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")

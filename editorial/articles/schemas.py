@@ -67,6 +67,8 @@ class ArticleSummary(SQLModel):
     live_revision: int | None
     signed_revision: int | None
     publish_at: datetime | None
+    publish_at_local: datetime | None = None
+    """``publish_at`` in the offset it was scheduled with."""
     unpublish_at: datetime | None
     published_at: datetime | None
     created_at: datetime

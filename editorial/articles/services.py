@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
@@ -99,7 +99,15 @@ def _fields(article: Article, revision: Revision) -> dict[str, Any]:
         **content_of(revision),
         "desk": article.desk_id,
         "revision": article.head_revision,
+        "publish_at_local": local_time(article.publish_at, article.publish_at_offset),
     }
+
+
+def local_time(at: datetime | None, offset_minutes: int | None) -> datetime | None:
+    """``at`` shown in the UTC offset it was given in."""
+    if at is None or offset_minutes is None:
+        return at
+    return at.astimezone(timezone(timedelta(minutes=offset_minutes)))
 
 
 def read(article: Article, revision: Revision) -> ArticleRead:

@@ -134,9 +134,15 @@ def revoke_role(session: Session, user: User, role: str, desk: str | None) -> No
 
 
 def create_token(
-    session: Session, user: User, *, now: datetime, name: str = "", expires_in_days: int | None = None
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    name: str = "",
+    expires_in_days: int | None = None,
+    scopes: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token; the secret is returned once and only its hash is kept."""
+    """Issue a token (limited to ``scopes`` if given); the secret is returned once and only its hash is kept."""
     assert user.id is not None
     secret, prefix = new_token(get_settings().token_prefix)
     token = ApiToken(
@@ -146,6 +152,7 @@ def create_token(
         name=name,
         created_at=now,
         expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        scopes=scopes,
     )
     session.add(token)
     session.flush()
@@ -200,6 +207,11 @@ def authenticate(session: Session, authorization: str | None, *, now: datetime) 
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return authenticate_token(session, secret, now=now)
+
+
+def authenticate_token(session: Session, secret: str, *, now: datetime) -> Principal:
+    """The principal behind a token's secret, or 401 saying what is wrong."""
     prefix = split_token(secret)
     rows = session.execute(TOKEN_LOOKUP, {"prefix": prefix}).all() if prefix else []
     if not rows or not token_matches(secret, rows[0].token_hash):

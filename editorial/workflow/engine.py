@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,8 @@ from editorial.workflow import policy
 from editorial.workflow.model import CONDITIONS, State, TransitionDef, Workflow
 from editorial.workflow.registry import get_workflow
 
+SCHEDULE_CHANGED = "editorial.schedule_changed"
+"""``session.info`` flag: schedulers should look again at what is due (see scheduling.worker)."""
 EDIT = "edit"
 """History name of the implicit transition an edit causes (``ready`` -> ``editing``, ...)."""
 
@@ -80,13 +82,24 @@ def _sign_off(article: Article, firing: Firing) -> None:
 
 
 def _schedule(article: Article, firing: Firing) -> None:
-    article.publish_at = firing.fields["publish_at"]
-    article.unpublish_at = firing.fields.get("unpublish_at")
+    publish_at: datetime = firing.fields["publish_at"]
+    unpublish_at: datetime | None = firing.fields.get("unpublish_at")
+    offset = publish_at.utcoffset()
+    article.publish_at = publish_at.astimezone(UTC)
+    article.publish_at_offset = int(offset.total_seconds() // 60) if offset is not None else 0
+    article.unpublish_at = unpublish_at.astimezone(UTC) if unpublish_at else None
+    _clear_retries(article)
+    firing.session.info[SCHEDULE_CHANGED] = True  # wakes schedulers once committed
 
 
 def _unschedule(article: Article, firing: Firing) -> None:
-    article.publish_at = None
-    article.unpublish_at = None
+    article.publish_at = article.publish_at_offset = article.unpublish_at = None
+    _clear_retries(article)
+
+
+def _clear_retries(article: Article) -> None:
+    article.schedule_attempts = 0
+    article.schedule_retry_at = None
 
 
 def _publish(article: Article, firing: Firing) -> None:
@@ -94,11 +107,14 @@ def _publish(article: Article, firing: Firing) -> None:
     article.live_revision = article.signed_revision
     article.published_at = firing.now
     firing.revision = article.signed_revision or article.head_revision
+    _clear_retries(article)
 
 
 def _unpublish(article: Article, firing: Firing) -> None:
     firing.revision = article.live_revision or article.head_revision
     article.live_revision = None
+    article.unpublish_at = None  # done; a later republish must not be taken down again at once
+    _clear_retries(article)
 
 
 def _republish(article: Article, firing: Firing) -> None:

@@ -152,3 +152,11 @@ def action_scope(principal: Principal, desks: dict[str, Workflow]) -> Scope:
         desks,
         lambda roles, wf, state: any(roles & t.roles for t in wf.from_state(state)),
     )
+
+
+def may_use_token_here(principal: Principal, route_scope: str | None) -> Decision:
+    """A token limited to scopes reaches only routes that declare one of them."""
+    if principal.scopes is None or (route_scope is not None and route_scope in principal.scopes):
+        return ALLOW
+    limits = ", ".join(sorted(principal.scopes)) or "nothing"
+    return Decision(False, f"this token is limited to {limits}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select, tuple_
@@ -59,12 +59,8 @@ def validate_fields(transition: TransitionDef, data: TransitionRequest, now: dat
 
 
 def _normalised(value: Any) -> Any:
-    """Text trimmed; instants in UTC, as they are stored."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return value
+    """Text trimmed; instants keep their offset (the engine stores them in UTC, and the offset for display)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _find(workflow: Workflow, transition_id: str, state: State) -> TransitionDef:

@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.Column("created_at", editorial.db.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", editorial.db.types.UTCDateTime(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_articles_created_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_articles_created_by_id_users")),
         sa.ForeignKeyConstraint(["desk_id"], ["desks.id"], name=op.f("fk_articles_desk_id_desks")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("slug", name=op.f("uq_articles_slug")),
@@ -88,9 +86,7 @@ def upgrade() -> None:
             ["desk_id", "state", "state_changed_at"],
             unique=False,
         )
-        batch_op.create_index(
-            "ix_articles_state_state_changed_at", ["state", "state_changed_at"], unique=False
-        )
+        batch_op.create_index("ix_articles_state_state_changed_at", ["state", "state_changed_at"], unique=False)
 
     op.create_table(
         "role_grants",

@@ -3,6 +3,7 @@
 from editorial.db.models.articles import Article, ArticleAuthor, Revision
 from editorial.db.models.base import metadata
 from editorial.db.models.identity import ApiToken, Desk, RoleGrant, User
+from editorial.db.models.scheduling import ScheduleFiring, SchedulerWorker
 from editorial.db.models.workflow import HistoryEntry
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "HistoryEntry",
     "Revision",
     "RoleGrant",
+    "ScheduleFiring",
+    "SchedulerWorker",
     "User",
     "metadata",
 ]

@@ -17,6 +17,8 @@ class Article(SQLModel, table=True):
     __table_args__ = (
         Index("ix_articles_desk_id_state_state_changed_at", "desk_id", "state", "state_changed_at"),
         Index("ix_articles_state_state_changed_at", "state", "state_changed_at"),
+        Index("ix_articles_state_publish_at", "state", "publish_at"),
+        Index("ix_articles_unpublish_at", "unpublish_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -27,7 +29,13 @@ class Article(SQLModel, table=True):
     signed_revision: int | None = None
     live_revision: int | None = None
     publish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    publish_at_offset: int | None = None
+    """Minutes east of UTC of the ``publish_at`` the scheduler was given, to show it as it was said."""
     unpublish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    schedule_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Failed scheduler attempts since the article was last scheduled (reset when one succeeds)."""
+    schedule_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """After a failure: not before this time."""
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state_changed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

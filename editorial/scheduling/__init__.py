@@ -1,0 +1,1 @@
+"""Scheduled publication: the scheduler, what it did, and the calendar."""
