@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
-
 from sqlmodel.sql.sqltypes import AutoString
 
 from editorial.db import Database
@@ -36,15 +35,33 @@ def _render_item(kind: str, obj: object, autogen_context: Any) -> str | Literal[
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         render_item=_render_item,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if not sqlite:
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # Batch mode rebuilds a table by copying it and dropping the original; with foreign keys on,
+    # that DROP deletes every row that refers to the table through ON DELETE CASCADE (an article's
+    # revisions, authors, history). SQLite ignores the pragma inside a transaction, so it is set on
+    # the driver connection before ours begins, and the keys are checked before the commit instead.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration leaves rows with dangling foreign keys: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_online() -> None:

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, inspect, select, text
 from editorial.db import Database
 from editorial.db.migrate import alembic_config, current_revision, downgrade, upgrade
 from editorial.db.models import Desk, metadata
+from editorial.demo import load_demo
+from editorial.lib.clock import FrozenClock
 from editorial.settings import Settings
 
 TABLES = {"users", "desks", "role_grants", "api_tokens", "articles", "revisions", "article_authors", "history"}
@@ -64,6 +66,32 @@ def test_upgrade_downgrade_upgrade_round_trip(fresh_database_url: str) -> None:
         assert current_revision(db.engine) == head()
         assert desks(db) == {"news": "news", "opinion": "opinion"}
         assert schema_differences(db.engine) == []
+    finally:
+        db.dispose()
+
+
+def row_counts(db: Database) -> dict[str, int]:
+    with db.engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES}
+
+
+def test_downgrade_and_upgrade_keep_the_rows_of_the_first_schema(fresh_database_url: str) -> None:
+    """Rebuilding a table (SQLite batch mode) must not cascade-delete the rows that refer to it."""
+    upgrade(fresh_database_url)
+    db = Database(Settings(database_url=fresh_database_url))
+    try:
+        with db.transaction() as session:
+            load_demo(session, FrozenClock())
+        before = row_counts(db)
+        assert min(before.values()) > 0, before
+
+        downgrade(fresh_database_url, "0001")
+        db.engine.dispose()
+        assert row_counts(db) == before
+
+        upgrade(fresh_database_url)
+        db.engine.dispose()
+        assert row_counts(db) == before
     finally:
         db.dispose()
 
