@@ -23,6 +23,7 @@ from editorial.auth.principal import Principal
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision, User
 from editorial.db.types import MAX_INTEGER
 from editorial.desks.services import desk_workflows
+from editorial.events import outbox
 from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
 from editorial.revisions.merging import merge_content
@@ -175,6 +176,9 @@ def create(session: Session, principal: Principal, data: ArticleCreate, *, now: 
     session.add(ArticleAuthor(article_id=article.id, user_id=principal.user_id))
     content = {**data.model_dump(include={"title", "dek", "body", "tags"}), "authors": [principal.username]}
     revision = append_revision(session, article, content, saved_by=principal.user_id, message="created", now=now)
+    outbox.emit(
+        session, "article.created", article.id, principal, now, desk=desk.id, slug=article.slug, state=article.state
+    )
     return read(article, revision)
 
 
@@ -223,6 +227,16 @@ def save(
         _replace_authors(session, article, user_ids(session, content["authors"]).values())
     assert principal.user_id is not None
     revision = append_revision(session, article, content, saved_by=principal.user_id, message=message, now=now)
+    outbox.emit(
+        session,
+        "article.revised",
+        article_id,
+        principal,
+        now,
+        revision=revision.number,
+        message=message,
+        merged_onto=merged_from.head if merged_from else None,
+    )
     engine.record_edit(session, loaded.workflow, article, principal, now=now)
     return ArticleSaved(**read(article, revision).model_dump(), merged=merged_from)
 

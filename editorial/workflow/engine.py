@@ -20,6 +20,7 @@ from transitions import EventData, Machine, MachineError
 
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, HistoryEntry
+from editorial.events import outbox
 from editorial.lib.errors import Conflict
 from editorial.workflow import policy
 from editorial.workflow.model import CONDITIONS, State, TransitionDef, Workflow
@@ -90,11 +91,25 @@ def _schedule(article: Article, firing: Firing) -> None:
     article.unpublish_at = unpublish_at.astimezone(UTC) if unpublish_at else None
     _clear_retries(article)
     firing.session.info[SCHEDULE_CHANGED] = True  # wakes schedulers once committed
+    _emit(
+        firing,
+        "article.scheduled",
+        article,
+        revision=article.signed_revision,
+        publish_at=article.publish_at.isoformat(),
+        unpublish_at=article.unpublish_at.isoformat() if article.unpublish_at else None,
+    )
 
 
 def _unschedule(article: Article, firing: Firing) -> None:
     article.publish_at = article.publish_at_offset = article.unpublish_at = None
     _clear_retries(article)
+    _emit(firing, "article.unscheduled", article)
+
+
+def _emit(firing: Firing, kind: str, article: Article, **data: Any) -> None:
+    assert article.id is not None
+    outbox.emit(firing.session, kind, article.id, firing.principal, firing.now, **data)
 
 
 def _clear_retries(article: Article) -> None:
@@ -104,10 +119,23 @@ def _clear_retries(article: Article) -> None:
 
 def _publish(article: Article, firing: Firing) -> None:
     # What was signed off is what goes live: the sign-off, never the head.
+    previous = article.live_revision
     article.live_revision = article.signed_revision
     article.published_at = firing.now
     firing.revision = article.signed_revision or article.head_revision
     _clear_retries(article)
+    if previous is None:
+        _emit(firing, "article.published", article, live_revision=article.live_revision, slug=article.slug)
+    else:
+        _emit(
+            firing,
+            "article.updated_live",
+            article,
+            live_revision=article.live_revision,
+            previous_live_revision=previous,
+            correction=firing.fields.get("correction"),
+            slug=article.slug,
+        )
 
 
 def _unpublish(article: Article, firing: Firing) -> None:
@@ -115,6 +143,7 @@ def _unpublish(article: Article, firing: Firing) -> None:
     article.live_revision = None
     article.unpublish_at = None  # done; a later republish must not be taken down again at once
     _clear_retries(article)
+    _emit(firing, "article.unpublished", article, revision=firing.revision, comment=firing.fields.get("comment"))
 
 
 def _republish(article: Article, firing: Firing) -> None:
@@ -127,6 +156,7 @@ def _republish(article: Article, firing: Firing) -> None:
     article.live_revision = last_live
     article.published_at = firing.now
     firing.revision = last_live or article.head_revision
+    _emit(firing, "article.published", article, live_revision=last_live, slug=article.slug)
 
 
 EFFECTS: dict[str, Callable[[Article, Firing], None]] = {
@@ -200,6 +230,18 @@ def _history(
     article.updated_at = now
     session.add_all([entry, article])
     session.flush()
+    outbox.emit(
+        session,
+        "article.transitioned",
+        article.id,
+        principal,
+        now,
+        transition=transition,
+        from_state=from_state.value,
+        to_state=article.state,
+        revision=revision,
+        comment=comment,
+    )
     return entry
 
 

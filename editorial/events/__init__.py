@@ -1,0 +1,1 @@
+"""Publishing automation: the event log, webhooks, and what automation may read."""
