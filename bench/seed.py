@@ -79,7 +79,9 @@ def create_people(db: Database) -> dict[str, Person]:
     return people
 
 
-def create_articles(db: Database, author: Person, count: int, *, words: int, desk: str = "news") -> list[int]:
+def create_articles(
+    db: Database, author: Person, count: int, *, words: int, desk: str = "news", body: str | None = None
+) -> list[int]:
     """``count`` articles created through the service, as the API would (a draft with one revision)."""
     now = SystemClock().now()
     ids = []
@@ -89,7 +91,7 @@ def create_articles(db: Database, author: Person, count: int, *, words: int, des
                 desk=desk,
                 title=f"Council extends the harbour ferry service, part {i + 1}",
                 dek="The harbour ferry will run through the winter, the council decided on Tuesday.",
-                body=prose(words, seed=i),
+                body=body if body is not None else prose(words, seed=i),
                 tags=["transport", "council", "harbour"],
             )
             ids.append(articles.create(session, author.principal, data, now=now).id)
