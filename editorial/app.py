@@ -19,6 +19,7 @@ from editorial.auth.deps import provide_principal
 from editorial.db import Database
 from editorial.db.session import provide_session
 from editorial.desks.controllers import DeskController
+from editorial.events.controllers import EventController
 from editorial.health import HealthController
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
@@ -28,6 +29,8 @@ from editorial.revisions.controllers import DiffController, RevisionController
 from editorial.scheduling.controllers import ScheduleController
 from editorial.scheduling.worker import Scheduler
 from editorial.settings import Settings, get_settings
+from editorial.webhooks.controllers import WebhookController
+from editorial.webhooks.worker import DeliveryWorker
 from editorial.workflow.controllers import (
     ArticleWorkflowController,
     BulkController,
@@ -47,6 +50,8 @@ API_CONTROLLERS = [
     BulkController,
     WorkflowDefinitionController,
     ScheduleController,
+    WebhookController,
+    EventController,
 ]
 
 
@@ -56,14 +61,17 @@ def create_app(
     clock: Clock | None = None,
     db: Database | None = None,
     run_scheduler: bool = False,
+    run_worker: bool = False,
 ) -> Litestar:
-    """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the scheduler."""
+    """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the workers."""
     settings = settings or get_settings()
     clock = clock or SystemClock()
     db = db or Database(settings)
     configure_logging(settings.log_level)
     scheduler = Scheduler(db, clock) if run_scheduler else None
     scheduler_thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True) if scheduler else None
+    worker = DeliveryWorker(db, clock) if run_worker else None
+    worker_thread = threading.Thread(target=worker.run, name="webhook-worker", daemon=True) if worker else None
 
     def provide_clock() -> Clock:
         return clock
@@ -71,11 +79,16 @@ def create_app(
     def start() -> None:
         if scheduler_thread is not None:
             scheduler_thread.start()
+        if worker_thread is not None:
+            worker_thread.start()
 
     def dispose() -> None:
         if scheduler is not None and scheduler_thread is not None:
             scheduler.stop()
             scheduler_thread.join(timeout=30)
+        if worker is not None and worker_thread is not None:
+            worker.stop()
+            worker_thread.join(timeout=30)
         db.dispose()
 
     api = Router(

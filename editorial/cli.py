@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from editorial.app import create_app
 from editorial.auth import services
+from editorial.auth.scopes import SCOPES
 from editorial.db import Database
 from editorial.db.migrate import downgrade, upgrade
 from editorial.demo import DEMO_PASSWORD, is_empty, load_demo, parse_role
@@ -23,6 +24,7 @@ from editorial.revisions.services import verify_all
 from editorial.scheduling.services import fire_due
 from editorial.scheduling.worker import Scheduler, worker_name
 from editorial.settings import Settings, get_settings
+from editorial.webhooks.worker import DeliveryWorker
 
 
 def _settings() -> Settings:
@@ -47,7 +49,8 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
     if settings.demo_data if demo is None else demo:
         _load_demo(db)
     in_process = settings.scheduler_in_process if settings.scheduler_in_process is not None else settings.is_sqlite
-    app = create_app(settings, db=db, run_scheduler=in_process)
+    deliver = settings.is_sqlite if settings.webhook_worker_in_process is None else settings.webhook_worker_in_process
+    app = create_app(settings, db=db, run_scheduler=in_process, run_worker=deliver)
     uvicorn.run(
         app,
         host=host or settings.host,
@@ -83,6 +86,28 @@ def scheduler(once: bool, dry_run: bool) -> None:
         click.echo(f"scheduler {worker.worker} running")
         worker.run()
     finally:
+        database.dispose()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="send what is due now, then exit")
+def worker(once: bool) -> None:
+    """Run a webhook delivery worker (any number may run against one PostgreSQL)."""
+    settings = _settings()
+    database = Database(settings)
+    deliverer = DeliveryWorker(database, SystemClock())
+    try:
+        if once:
+            results = deliverer.run_once()
+            delivered = sum(result.ok for result in results)
+            click.echo(f"{len(results)} attempts, {delivered} delivered, {len(results) - delivered} failed")
+            return
+        signal.signal(signal.SIGTERM, lambda *_: deliverer.stop())
+        signal.signal(signal.SIGINT, lambda *_: deliverer.stop())
+        click.echo(f"webhook worker {deliverer.name} running")
+        deliverer.run()
+    finally:
+        deliverer.close()
         database.dispose()
 
 
@@ -164,13 +189,13 @@ def tokens() -> None:
 @click.argument("username")
 @click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None)
 @click.option("--name", default="", help="what the token is for")
-def tokens_create(username: str, expires_in_days: int | None, name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES), help="limit the token; repeat for more")
+def tokens_create(username: str, expires_in_days: int | None, name: str, scopes: tuple[str, ...]) -> None:
     """Issue a token for USERNAME; the token is printed alone on the last line."""
-
     with _transaction() as (session, clock):
         user = services.get_user(session, username)
         token, secret = services.create_token(
-            session, user, now=clock.now(), name=name, expires_in_days=expires_in_days
+            session, user, now=clock.now(), name=name, expires_in_days=expires_in_days, scopes=list(scopes) or None
         )
         expiry = token.expires_at.isoformat() if token.expires_at else "never"
     click.echo(f"token {token.prefix} for {username}, expires {expiry}; it is shown once:")

@@ -9,6 +9,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from editorial.articles import services
 from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSaved, ArticleSummary, ArticleUpdate
+from editorial.auth.scopes import ARTICLES_READ
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, IfMatch, PageCursor, PageLimit
@@ -32,7 +33,7 @@ class ArticleController(Controller):
         """Start an article on a desk."""
         return with_etag(services.create(db_session, principal, data, now=clock.now()), 201)
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def list_articles(
         self,
         principal: Caller,
@@ -58,7 +59,7 @@ class ArticleController(Controller):
             limit=limit,
         )
 
-    @get("/{article_id:int}", sync_to_thread=True)
+    @get("/{article_id:int}", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def get_article(self, principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
         """One article at its head revision; the ETag names that revision."""
         return with_etag(services.get(db_session, principal, article_id))

@@ -20,6 +20,7 @@ from editorial.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from editorial.auth.scopes import ARTICLES_READ
 from editorial.lib.deps import Admin, AppClock, Caller, DbSession
 
 
@@ -27,7 +28,7 @@ class MeController(Controller):
     path = "/me"
     tags = ["identity"]
 
-    @get(sync_to_thread=False)
+    @get(sync_to_thread=False, opt={"scope": ARTICLES_READ})
     def me(self, principal: Caller) -> MeRead:
         """Who the caller is, and the roles it holds."""
         return MeRead(
@@ -107,7 +108,7 @@ class UserController(Controller):
         """Issue a token; the response is the only time its secret is shown."""
         user = services.get_user(db_session, username)
         token, secret = services.create_token(
-            db_session, user, now=clock.now(), name=data.name, expires_in_days=data.expires_in_days
+            db_session, user, now=clock.now(), name=data.name, expires_in_days=data.expires_in_days, scopes=data.scopes
         )
         return TokenCreated(**TokenRead.model_validate(token, from_attributes=True).model_dump(), token=secret)
 

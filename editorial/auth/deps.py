@@ -15,7 +15,8 @@ from editorial.workflow import policy
 def provide_principal(request: Request, db_session: DbSession, clock: AppClock) -> Principal:
     """The authenticated caller (401 when the bearer token is missing or not valid)."""
     principal = authenticate(db_session, request.headers.get("authorization"), now=clock.now())
-    policy.may_use_token_here(principal, request.route_handler.opt.get("scope")).require()
+    scope = request.route_handler.opt.get("scope")
+    policy.may_use_token_here(principal, scope(request) if callable(scope) else scope).require()
     return principal
 
 

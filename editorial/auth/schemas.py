@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
+from editorial.auth.scopes import SCOPES
 from editorial.workflow.model import ROLES
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -59,11 +60,21 @@ class UserRead(UserBase):
 class TokenCreate(SQLModel):
     name: str = Field(default="", max_length=120)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    scopes: list[str] | None = Field(default=None, description="limit the token to these scopes (service accounts)")
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(SCOPES))
+        if unknown:
+            raise ValueError(f"unknown scopes {', '.join(unknown)}; any of {', '.join(SCOPES)}")
+        return None if value is None else sorted(set(value))
 
 
 class TokenRead(SQLModel):
     prefix: str
     name: str
+    scopes: list[str] | None = None
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

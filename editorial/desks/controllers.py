@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 from sqlmodel import Field, SQLModel
 
 from editorial.auth.deps import provide_admin
+from editorial.auth.scopes import ARTICLES_READ
 from editorial.desks import services
 from editorial.lib.deps import Admin, AppClock, Caller, DbSession
 
@@ -28,7 +29,7 @@ class DeskController(Controller):
     path = "/desks"
     tags = ["desks"]
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def list_desks(self, principal: Caller, db_session: DbSession) -> list[DeskRead]:
         """Every desk and the workflow it uses."""
         return [DeskRead.model_validate(d, from_attributes=True) for d in services.list_desks(db_session)]

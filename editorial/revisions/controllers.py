@@ -10,6 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from editorial.articles import services as articles
 from editorial.articles.controllers import with_etag
 from editorial.articles.schemas import ArticleRead
+from editorial.auth.scopes import ARTICLES_READ
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, IfMatch, PageCursor, PageLimit
@@ -23,7 +24,7 @@ class RevisionController(Controller):
     path = "/articles/{article_id:int}/revisions"
     tags = ["revisions"]
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def list_revisions(
         self,
         principal: Caller,
@@ -36,7 +37,7 @@ class RevisionController(Controller):
         articles.load(db_session, principal, article_id)
         return services.list_revisions(db_session, article_id, cursor=cursor, limit=limit)
 
-    @get("/{number:int}", sync_to_thread=True)
+    @get("/{number:int}", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def get_revision(
         self, principal: Caller, db_session: DbSession, article_id: FromPath[int], number: FromPath[int]
     ) -> RevisionRead:
@@ -66,7 +67,7 @@ class DiffController(Controller):
     path = "/articles/{article_id:int}/diff"
     tags = ["revisions"]
 
-    @get(sync_to_thread=True, media_type=MediaType.JSON)
+    @get(sync_to_thread=True, media_type=MediaType.JSON, opt={"scope": ARTICLES_READ})
     def diff(
         self,
         request: Request[Any, Any, Any],

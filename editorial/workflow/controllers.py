@@ -8,6 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.articles.schemas import ArticleRead
+from editorial.auth.scopes import ARTICLES_READ, transition_scope
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page
@@ -29,7 +30,7 @@ class ArticleWorkflowController(Controller):
     path = "/articles/{article_id:int}"
     tags = ["workflow"]
 
-    @get("/workflow", sync_to_thread=True)
+    @get("/workflow", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def workflow_status(
         self,
         principal: Caller,
@@ -40,7 +41,7 @@ class ArticleWorkflowController(Controller):
         """The article's state and the transitions the caller may take now."""
         return services.status(db_session, principal, article_id, explain=explain)
 
-    @post("/workflow/{transition:str}", sync_to_thread=True, status_code=200)
+    @post("/workflow/{transition:str}", sync_to_thread=True, status_code=200, opt={"scope": transition_scope})
     def take_transition(
         self,
         principal: Caller,
@@ -54,7 +55,7 @@ class ArticleWorkflowController(Controller):
         request = data or TransitionRequest()
         return services.transition(db_session, principal, article_id, transition, request, now=clock.now())
 
-    @get("/history", sync_to_thread=True)
+    @get("/history", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def history(
         self,
         principal: Caller,
@@ -71,7 +72,7 @@ class WorklistController(Controller):
     path = "/worklist"
     tags = ["workflow"]
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def worklist(
         self,
         principal: Caller,
@@ -101,12 +102,12 @@ class WorkflowDefinitionController(Controller):
     path = "/workflows"
     tags = ["workflow"]
 
-    @get(sync_to_thread=False)
+    @get(sync_to_thread=False, opt={"scope": ARTICLES_READ})
     def list_workflows(self, principal: Caller) -> list[WorkflowRead]:
         """Every workflow definition: states, transitions, guards and the permission map."""
         return [describe(w) for w in all_workflows().values()]
 
-    @get("/{workflow_id:str}", sync_to_thread=False)
+    @get("/{workflow_id:str}", sync_to_thread=False, opt={"scope": ARTICLES_READ})
     def get_workflow(self, principal: Caller, workflow_id: FromPath[str]) -> WorkflowRead:
         """One workflow definition."""
         workflow = all_workflows().get(workflow_id)

@@ -160,3 +160,10 @@ def may_use_token_here(principal: Principal, route_scope: str | None) -> Decisio
         return ALLOW
     limits = ", ".join(sorted(principal.scopes)) or "nothing"
     return Decision(False, f"this token is limited to {limits}")
+
+
+def may_read_events(principal: Principal) -> Decision:
+    """The event log spans every desk: admins and automation accounts read it."""
+    if principal.is_admin or ("automation", None) in principal.grants:
+        return ALLOW
+    return Decision(False, "only admins and automation accounts may read the event log")

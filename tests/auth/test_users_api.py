@@ -220,7 +220,7 @@ def test_issued_token_is_shown_once_and_authenticates(
     assert me.json()["username"] == "outsider"
     listed = admin.get(f"{USERS}/outsider/tokens").json()
     assert [t["prefix"] for t in listed] == [prefix_of(newsroom["outsider"].token), issued["prefix"]]
-    assert all(set(t) == {"prefix", "name", "created_at", "expires_at", "revoked_at"} for t in listed)
+    assert all(set(t) == {"prefix", "name", "scopes", "created_at", "expires_at", "revoked_at"} for t in listed)
 
 
 def test_token_lists_never_show_secrets_or_hashes(newsroom: dict[str, Actor]) -> None:
