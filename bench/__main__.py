@@ -7,13 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from bench import access_mode, load, report, suites
+from bench import access_mode, diffs, load, report, scheduling, storage, suites
 from bench.harness import backend, pin_self_to_load_core, postgres_problem
 
 BENCHMARKS = {
     "http": suites.http,
     "transitions": suites.transitions,
     "worklist": suites.worklist,
+    "diffs": diffs.diffs,
+    "storage": storage.storage,
+    "scheduling": scheduling.scheduling,
 }
 ALL = [*BENCHMARKS, "access-mode"]
 
