@@ -25,6 +25,7 @@ from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
 from editorial.lib.logging import configure_logging, request_id_middleware
 from editorial.lib.requests import EditorialRequest
+from editorial.public.controllers import FeedController, PublicArticleController
 from editorial.revisions.controllers import DiffController, RevisionController
 from editorial.scheduling.controllers import ScheduleController
 from editorial.scheduling.worker import Scheduler
@@ -98,7 +99,7 @@ def create_app(
         security=[{"BearerToken": []}],
     )
     return Litestar(
-        route_handlers=[api, HealthController],
+        route_handlers=[api, HealthController, PublicArticleController, FeedController],
         dependencies={
             "db_session": Provide(provide_session),
             "clock": Provide(provide_clock, sync_to_thread=False),

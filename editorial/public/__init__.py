@@ -1,0 +1,1 @@
+"""The public read side: live revisions of published articles, and Atom feeds."""
