@@ -37,6 +37,23 @@ class Settings(BaseSettings):
     scheduler_on_time_seconds: float = Field(2.0, ge=0, description="lateness still counted as on time")
     scheduler_retry_seconds: float = Field(5.0, gt=0, description="first back-off after a failed firing")
     scheduler_retry_max_seconds: float = Field(300.0, gt=0, description="longest back-off")
+    webhook_allow_private_targets: bool = Field(
+        False, description="let webhooks target loopback, private and other non-public addresses (tests, intranets)"
+    )
+    webhook_worker_in_process: bool | None = Field(
+        None, description="run the webhook delivery worker inside serve; default: yes on SQLite, no on PostgreSQL"
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="time allowed for one delivery attempt")
+    webhook_retry_seconds: float = Field(5.0, gt=0, description="first back-off after a failed attempt")
+    webhook_retry_max_seconds: float = Field(3600.0, gt=0, description="longest back-off between attempts")
+    webhook_disable_after_failures: int = Field(
+        50, ge=1, description="failed attempts in a row, across its deliveries, that disable a webhook"
+    )
+    webhook_max_attempts: int = Field(
+        100, ge=1, description="attempts before one delivery is marked failed while its webhook otherwise succeeds"
+    )
+    webhook_concurrency: int = Field(8, ge=1, le=100, description="deliveries one worker sends at once")
+    webhook_max_sleep_seconds: float = Field(30.0, gt=0, description="longest sleep between checks for due deliveries")
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one field's diff")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")

@@ -84,7 +84,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test", access_log=False, log_level="WARNING")
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        access_log=False,
+        log_level="WARNING",
+        webhook_allow_private_targets=True,  # the webhook tests' receivers listen on loopback
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, signed deliveries of the event log, and the worker that sends them."""
