@@ -20,6 +20,7 @@ from editorial.db.migrate import downgrade, upgrade
 from editorial.demo import DEMO_PASSWORD, is_empty, load_demo, parse_role
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import EditorialError
+from editorial.lib.logging import configure_logging
 from editorial.revisions.services import verify_all
 from editorial.scheduling.services import fire_due
 from editorial.scheduling.worker import Scheduler, worker_name
@@ -67,6 +68,7 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
 def scheduler(once: bool, dry_run: bool) -> None:
     """Run a scheduler process (any number may run against one PostgreSQL)."""
     settings = _settings()
+    configure_logging(settings.log_level)
     database = Database(settings)
     clock = SystemClock()
     try:

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     )
     webhook_concurrency: int = Field(8, ge=1, le=100, description="deliveries one worker sends at once")
     webhook_max_sleep_seconds: float = Field(30.0, gt=0, description="longest sleep between checks for due deliveries")
-    diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one field's diff")
+    diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one diff request (all fields)")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")
 

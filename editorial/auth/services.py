@@ -163,13 +163,15 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
-def revoke_token(session: Session, prefix: str, *, now: datetime, user: User | None = None) -> ApiToken:
-    """Revoke the token with this visible prefix (of ``user``, when given)."""
+def revoke_token(
+    session: Session, prefix: str, *, now: datetime, user: User | None = None, scopes: list[str] | None = None
+) -> ApiToken:
+    """Revoke the token with this visible prefix (of ``user``, and limited to exactly ``scopes``, when given)."""
     query = select(ApiToken).where(ApiToken.prefix == prefix)
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     token = session.scalar(query)
-    if token is None:
+    if token is None or (scopes is not None and sorted(token.scopes or []) != sorted(scopes)):
         raise NotFound(f"no token {prefix!r}")
     if token.revoked_at is None:
         token.revoked_at = now

@@ -19,7 +19,10 @@ class LRUCache(Generic[V]):
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
+    def get_or_compute(
+        self, key: Hashable, compute: Callable[[], V], *, keep: Callable[[V], bool] = lambda _: True
+    ) -> V:
+        """The cached value, or ``compute()``'s, which is kept only if ``keep`` says so."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -27,7 +30,7 @@ class LRUCache(Generic[V]):
                 return self._items[key]
             self.misses += 1
         value = compute()
-        if self.size:
+        if self.size and keep(value):
             with self._lock:
                 self._items[key] = value
                 while len(self._items) > self.size:

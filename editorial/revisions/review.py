@@ -19,7 +19,7 @@ def resolve(session: Session, principal: Principal, loaded: articles.Loaded, spe
     """A revision number from ``N``, ``head``, ``previous`` (before ``to``), ``live`` or ``signoff``."""
     article = loaded.article
     assert article.id is not None
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():
         if not 1 <= int(spec) <= MAX_INTEGER:
             raise NotFound(f"article {article.id} has no revision {spec}")
         return int(spec)
@@ -50,9 +50,9 @@ def review_diff(
 ) -> DiffRead:
     """The diff a reviewer asked for; by default from the previous revision to the head."""
     loaded = articles.load(session, principal, article_id)
-    try:
-        new_number = resolve(session, principal, loaded, new or "head", to=loaded.article.head_revision)
-    except InvalidInput:
-        raise InvalidInput.field("to", "a revision number or 'head'") from None
+    new = new or "head"
+    if new != "head" and not (new.isascii() and new.isdigit()):
+        raise InvalidInput.field("to", "a revision number or 'head'")
+    new_number = resolve(session, principal, loaded, new, to=loaded.article.head_revision)
     old_number = resolve(session, principal, loaded, old or "previous", to=new_number)
     return services.diff_revisions(session, article_id, old_number, new_number, granularity)

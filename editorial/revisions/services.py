@@ -175,7 +175,10 @@ def diff_revisions(session: Session, article_id: int, old: int, new: int, granul
         changed = sum(f.changed for f in fields.values())
         return _Computed(fields, coarsened, DiffStats(words_added=added, words_removed=removed, fields_changed=changed))
 
-    computed = _diffs.get_or_compute((old_hash, new_hash, granularity.value, budget), compute)
+    # A diff the budget cut short is not kept: the next request may have the time to do better.
+    computed = _diffs.get_or_compute(
+        (old_hash, new_hash, granularity.value, budget), compute, keep=lambda c: not c.coarsened
+    )
     return DiffRead(
         article=article_id,
         granularity=granularity.value,

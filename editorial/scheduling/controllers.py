@@ -12,7 +12,7 @@ from litestar.params import FromPath, QueryParameter
 from editorial.auth import services as auth
 from editorial.auth.deps import provide_feed_principal
 from editorial.auth.principal import Principal
-from editorial.auth.scopes import CALENDAR_READ
+from editorial.auth.scopes import ARTICLES_READ, CALENDAR_READ
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.params import DeskFilter
 from editorial.scheduling import ical, views
@@ -25,7 +25,7 @@ class ScheduleController(Controller):
     path = "/"
     tags = ["scheduling"]
 
-    @get("/schedule", sync_to_thread=True)
+    @get("/schedule", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def schedule(
         self,
         principal: Caller,
@@ -44,6 +44,7 @@ class ScheduleController(Controller):
         "/schedule.ics",
         sync_to_thread=True,
         media_type="text/calendar",
+        opt={"scope": CALENDAR_READ},
         dependencies={"feed_principal": Provide(provide_feed_principal, sync_to_thread=False)},
     )
     def calendar(
@@ -66,7 +67,7 @@ class ScheduleController(Controller):
             limit=1000,
         )
         body = ical.calendar(items, now=now, host=request.url.hostname or "editorial")
-        return Response(body, media_type="text/calendar; charset=utf-8")
+        return Response(body, media_type="text/calendar")
 
     @post("/schedule/feed-tokens", sync_to_thread=True)
     def create_feed_token(self, principal: Caller, db_session: DbSession, clock: AppClock) -> FeedToken:
@@ -82,9 +83,10 @@ class ScheduleController(Controller):
         self, principal: Caller, db_session: DbSession, clock: AppClock, prefix: FromPath[str]
     ) -> None:
         """Revoke one of the caller's calendar feed tokens."""
-        auth.revoke_token(db_session, prefix, now=clock.now(), user=auth.get_user(db_session, principal.username))
+        user = auth.get_user(db_session, principal.username)
+        auth.revoke_token(db_session, prefix, now=clock.now(), user=user, scopes=[CALENDAR_READ])
 
-    @get("/scheduler/health", sync_to_thread=True)
+    @get("/scheduler/health", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def health(self, principal: Caller, db_session: DbSession, clock: AppClock) -> Response[SchedulerHealth]:
         """Overdue items, lateness of recent firings, worker heartbeats; 503 while anything is overdue."""
         report = views.health(db_session, clock.now())

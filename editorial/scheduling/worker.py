@@ -28,6 +28,7 @@ from editorial.settings import get_settings
 from editorial.workflow.engine import SCHEDULE_CHANGED
 
 CHANNEL = "editorial_schedule"
+HELD_ELSEWHERE_SECONDS = 0.25
 log = logging.getLogger("editorial.scheduler")
 _local: WeakSet[Scheduler] = WeakSet()
 
@@ -102,13 +103,17 @@ class Scheduler:
         listener = self._listen() if self.db.engine.dialect.name == "postgresql" else None
         try:
             while not self._stopped.is_set():
+                # Clear before looking: a schedule committed from here on wakes the wait below.
+                self._woken.clear()
                 try:
-                    self.run_once()
+                    fired = self.run_once()
                     delay = self.seconds_until_due()
+                    if delay == 0 and not fired:
+                        # Due rows exist but another scheduler holds them (SKIP LOCKED): let it finish.
+                        delay = HELD_ELSEWHERE_SECONDS
                 except Exception:  # the database may be restarting: log, wait, and try again
                     log.exception("scheduler pass failed")
                     delay = get_settings().scheduler_retry_seconds
-                self._woken.clear()
                 if not self._stopped.is_set() and delay > 0:
                     self._wait(self._woken, delay)
         finally:

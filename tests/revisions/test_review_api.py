@@ -164,3 +164,30 @@ def test_merge_is_still_subject_to_the_workflow(newsroom: dict[str, Actor]) -> N
     newsroom["publisher"].must(article, "schedule", publish_at="2026-01-02T00:00:00Z")
     refused = put(newsroom["news_editor"], article["id"], {"body": "x"}, '"r1"', params={"merge": "true"})
     assert refused.status_code == 403
+
+
+def test_non_ascii_digits_and_shortcuts_in_to_are_422(newsroom: dict[str, Actor]) -> None:
+    writer = newsroom["writer"]
+    article = writer.create(body=BODY)
+    url = f"/api/v1/articles/{article['id']}/diff"
+    assert writer.get(url, params={"from": "²"}).status_code == 422
+    assert writer.get(url, params={"from": "\u0661"}).status_code == 422  # ARABIC-INDIC DIGIT ONE
+    refused = writer.get(url, params={"to": "live"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "to"
+
+
+def test_a_diff_cut_short_by_the_budget_is_not_cached(newsroom: dict[str, Actor], monkeypatch: Any) -> None:
+    from editorial.revisions import diffing
+
+    writer = newsroom["writer"]
+    article = writer.create(body=BODY + " Budget test.")
+    writer.save(article, body=BODY + " Budget test, cut short.")
+    url = f"/api/v1/articles/{article['id']}/diff"
+    real = diffing.diff_text
+    monkeypatch.setattr(
+        revision_services, "diff_text", lambda *a, **k: diffing.TextDiff(real(*a, **k).ops, coarsened=True)
+    )
+    assert writer.get(url).json()["coarsened"] is True
+    monkeypatch.setattr(revision_services, "diff_text", real)
+    assert writer.get(url).json()["coarsened"] is False

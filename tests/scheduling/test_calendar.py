@@ -88,3 +88,21 @@ def test_feed_token_reads_the_feed_and_nothing_else(newsroom: dict[str, Actor], 
 def test_one_cannot_revoke_another_users_feed_token(newsroom: dict[str, Actor]) -> None:
     feed = newsroom["opinion_editor"].post("/api/v1/schedule/feed-tokens").json()
     assert newsroom["writer"].delete(f"/api/v1/schedule/feed-tokens/{feed['prefix']}").status_code == 404
+
+
+def test_feed_token_works_as_a_bearer_header_too_and_content_type_is_single(
+    newsroom: dict[str, Actor], clock: FrozenClock
+) -> None:
+    feed = newsroom["opinion_editor"].post("/api/v1/schedule/feed-tokens").json()
+    response = newsroom["writer"].client.get(
+        "/api/v1/schedule.ics", headers={"Authorization": f"Bearer {feed['token']}"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+
+
+def test_the_feed_token_endpoint_cannot_revoke_an_api_token(newsroom: dict[str, Actor]) -> None:
+    editor, admin = newsroom["opinion_editor"], newsroom["admin"]
+    api_token = admin.post("/api/v1/users/opinion-editor/tokens", json={"name": "api"}).json()
+    assert editor.delete(f"/api/v1/schedule/feed-tokens/{api_token['prefix']}").status_code == 404
+    assert Actor(editor.client, "opinion-editor", api_token["token"]).get("/api/v1/me").status_code == 200

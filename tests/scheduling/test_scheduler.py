@@ -234,3 +234,23 @@ def test_unschedule_racing_the_firing_exactly_one_wins(
         assert [o.outcome for o in result["fired"]] == ["on_time"]
         assert transitions.count("publish") == 1
         assert final == "published"
+
+
+def test_a_wake_during_the_pass_is_not_lost(newsroom: dict[str, Actor], db: Database, clock: FrozenClock) -> None:
+    waits: list[bool] = []
+
+    def wait(woken: threading.Event, seconds: float) -> None:
+        waits.append(woken.is_set())
+        scheduler.stop()
+
+    scheduler = Scheduler(db, clock, worker="racy", wait=wait)
+    original = scheduler.run_once
+
+    def run_once_then_schedule() -> Any:
+        outcomes = original()
+        schedule(newsroom, clock, timedelta(minutes=5))  # committed after the pass, before the wait
+        return outcomes
+
+    scheduler.run_once = run_once_then_schedule  # type: ignore[method-assign]
+    scheduler.run()
+    assert waits == [True]
