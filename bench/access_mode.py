@@ -4,7 +4,7 @@ One small app under uvicorn, on the service's own models, settings and middlewar
 ``GET /sync/articles/{id}`` the way the service does (a sync session; the caller and the handler
 resolved in Litestar's thread pool; the commit in the session dependency's cleanup) and
 ``GET /async/articles/{id}`` with an ``AsyncSession`` on the async driver (aiosqlite for SQLite,
-psycopg's async connection for PostgreSQL) and the same five statements: token and user, role
+psycopg's async connection for PostgreSQL) and the same four statements: token with its user and
 grants, article and desk, authorship, head revision. Both are loaded the same way as the other
 benchmarks, against ``/live`` measured in the same run.
 
@@ -36,8 +36,9 @@ from editorial.articles.schemas import ArticleRead
 from editorial.auth.deps import provide_principal
 from editorial.auth.principal import Principal
 from editorial.auth.secrets import split_token, token_matches
+from editorial.auth.services import TOKEN_LOOKUP
 from editorial.db import Database
-from editorial.db.models import ApiToken, Article, ArticleAuthor, Desk, Revision, RoleGrant, User
+from editorial.db.models import Article, ArticleAuthor, Desk, Revision
 from editorial.db.session import provide_session
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.deps import Caller, DbSession
@@ -80,35 +81,23 @@ def async_engine(settings: Settings) -> AsyncEngine:
 
 
 async def authenticate_async(session: AsyncSession, authorization: str | None, *, now: datetime) -> Principal:
-    """``editorial.auth.services.authenticate`` with awaits: the same checks and statements."""
+    """``editorial.auth.services.authenticate`` with an await: the same statement and checks."""
     scheme, _, secret = (authorization or "").partition(" ")
     prefix = split_token(secret.strip()) if scheme.lower() == "bearer" else None
-    row = (
-        (
-            await session.execute(
-                select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.prefix == prefix)
-            )
-        ).first()
-        if prefix
-        else None
-    )
-    if row is None or not token_matches(secret.strip(), row[0].token_hash):
+    rows = (await session.execute(TOKEN_LOOKUP, {"prefix": prefix})).all() if prefix else []
+    if not rows or not token_matches(secret.strip(), rows[0].token_hash):
         raise NotAuthenticated("unknown token")
-    token, user = row
-    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+    found = rows[0]
+    if found.revoked_at is not None or (found.expires_at is not None and found.expires_at <= now):
         raise NotAuthenticated("this token is no longer valid")
-    if not user.is_active:
+    if not found.is_active:
         raise NotAuthenticated("this account is disabled")
-    grants = await session.execute(
-        select(RoleGrant.role, RoleGrant.desk_id).where(RoleGrant.user_id == user.id).order_by(RoleGrant.id)
-    )
-    assert user.id is not None
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        grants=tuple((role, desk) for role, desk in grants),
-        scopes=frozenset(token.scopes) if token.scopes is not None else None,
+        user_id=found.user_id,
+        username=found.username,
+        display_name=found.display_name,
+        grants=tuple((row.role, row.desk_id) for row in rows if row.role is not None),
+        scopes=frozenset(found.scopes) if found.scopes is not None else None,
     )
 
 
