@@ -11,8 +11,11 @@ from __future__ import annotations
 import difflib
 import html
 import re
+import sys
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,14 +70,45 @@ TWO_LEVEL_CHARS = 20_000
 """Above this size a word diff first aligns paragraphs, then diffs words inside changed ones."""
 
 
+GIL_SWITCH_SECONDS = 0.001
+"""How soon a diff running in a worker thread must hand the GIL to a thread that waits for it."""
+_switch_lock = threading.Lock()
+_diffs_running = 0
+_saved_interval = 0.005
+
+
+@contextmanager
+def _sharing_the_gil() -> Iterator[None]:
+    """Shorten the interpreter's switch interval while any diff runs, restoring it after the last one.
+
+    A diff is pure-Python CPU work in a worker thread; the event loop, woken by a request, waits for the
+    GIL up to the switch interval (5 ms by default) at every wake-up, and a request can need several:
+    the loop stalled up to 13 ms during heavy diffs. With 1 ms it stays under 10 ms (bench/diffs.py).
+    """
+    global _diffs_running, _saved_interval
+    with _switch_lock:
+        if _diffs_running == 0:
+            _saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(GIL_SWITCH_SECONDS, _saved_interval))
+        _diffs_running += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _diffs_running -= 1
+            if _diffs_running == 0:
+                sys.setswitchinterval(_saved_interval)
+
+
 def diff_text(old: str, new: str, granularity: Granularity = Granularity.word, *, budget: float = 0.5) -> TextDiff:
     """Diff two texts; ``coarsened`` says the time budget cut the search short (the diff is still exact)."""
     if old == new:
         return TextDiff([(EQUAL, old)] if old else [], False)
-    deadline = time.time() + budget
-    if granularity is Granularity.word and len(old) + len(new) > TWO_LEVEL_CHARS:
-        return _paragraphs_then_words(old, new, deadline)
-    return _diff(old, new, granularity, deadline)
+    with _sharing_the_gil():
+        deadline = time.time() + budget
+        if granularity is Granularity.word and len(old) + len(new) > TWO_LEVEL_CHARS:
+            return _paragraphs_then_words(old, new, deadline)
+        return _diff(old, new, granularity, deadline)
 
 
 def _diff(old: str, new: str, granularity: Granularity, deadline: float) -> TextDiff:
