@@ -30,6 +30,7 @@ from editorial.revisions.controllers import DiffController, RevisionController
 from editorial.scheduling.controllers import ScheduleController
 from editorial.scheduling.worker import Scheduler
 from editorial.settings import Settings, get_settings
+from editorial.web import root, template_config, web_router
 from editorial.webhooks.controllers import WebhookController
 from editorial.webhooks.worker import DeliveryWorker
 from editorial.workflow.controllers import (
@@ -99,7 +100,7 @@ def create_app(
         security=[{"BearerToken": []}],
     )
     return Litestar(
-        route_handlers=[api, HealthController, PublicArticleController, FeedController],
+        route_handlers=[api, HealthController, PublicArticleController, FeedController, web_router(), root],
         dependencies={
             "db_session": Provide(provide_session),
             "clock": Provide(provide_clock, sync_to_thread=False),
@@ -113,6 +114,7 @@ def create_app(
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
         state=State({"db": db, "clock": clock, "settings": settings}),
         request_class=EditorialRequest,
+        template_config=template_config(),
         on_startup=[start],
         on_shutdown=[dispose],
         request_max_body_size=settings.max_request_bytes,

@@ -1,0 +1,1 @@
+"""The web app's controllers, one per screen."""
