@@ -96,6 +96,7 @@ def scheduler(once: bool, dry_run: bool) -> None:
 def worker(once: bool) -> None:
     """Run a webhook delivery worker (any number may run against one PostgreSQL)."""
     settings = _settings()
+    configure_logging(settings.log_level)
     database = Database(settings)
     deliverer = DeliveryWorker(database, SystemClock())
     try:

@@ -40,7 +40,8 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    for chatty in ("transitions", "httpx"):  # a line per state change, a line per webhook attempt
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -9,20 +9,17 @@ in this process through an ``after_commit`` hook, in other processes through Pos
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from weakref import WeakSet
 
-import psycopg
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from editorial.db import Database
 from editorial.lib.clock import Clock
+from editorial.lib.loop import DueLoop, Wait, process_name
 from editorial.scheduling.services import Outcome, fire_due, heartbeat, next_due_at
 from editorial.settings import get_settings
 from editorial.workflow.engine import SCHEDULE_CHANGED
@@ -46,36 +43,31 @@ def _wake_this_process(session: Session) -> None:
             scheduler.wake()
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+worker_name = process_name
 
 
-class Scheduler:
+class Scheduler(DueLoop):
     """One scheduler; ``run`` loops until ``stop``; ``run_once`` is one pass (tests, ``--once``)."""
 
-    def __init__(
-        self,
-        db: Database,
-        clock: Clock,
-        *,
-        worker: str | None = None,
-        wait: Callable[[threading.Event, float], Any] | None = None,
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.worker = worker or worker_name()
+    channel = CHANNEL
+    log = log
+
+    def __init__(self, db: Database, clock: Clock, *, worker: str | None = None, wait: Wait | None = None) -> None:
+        super().__init__(db, clock, wait=wait)
+        self.worker = worker or process_name()
         self.started_at = clock.now()
-        self._woken = threading.Event()
-        self._stopped = threading.Event()
-        self._wait = wait or (lambda woken, seconds: woken.wait(seconds))
         _local.add(self)
 
-    def wake(self) -> None:
-        self._woken.set()
+    @property
+    def max_sleep_seconds(self) -> float:
+        return get_settings().scheduler_max_sleep_seconds
 
-    def stop(self) -> None:
-        self._stopped.set()
-        self._woken.set()
+    @property
+    def retry_seconds(self) -> float:
+        return get_settings().scheduler_retry_seconds
+
+    def next_due_at(self, session: Session) -> datetime | None:
+        return next_due_at(session)
 
     def run_once(self) -> list[Outcome]:
         heartbeat(self.db, self.worker, self.clock.now(), started_at=self.started_at)
@@ -90,53 +82,6 @@ class Scheduler:
             )
         return outcomes
 
-    def seconds_until_due(self) -> float:
-        """How long to sleep: until the next due time, never more than the safety-net maximum."""
-        longest = get_settings().scheduler_max_sleep_seconds
-        with self.db.transaction(write=False) as session:
-            due = next_due_at(session)
-        if due is None:
-            return longest
-        return min(max((due - self.clock.now()).total_seconds(), 0.0), longest)
-
-    def run(self) -> None:
-        listener = self._listen() if self.db.engine.dialect.name == "postgresql" else None
-        try:
-            while not self._stopped.is_set():
-                # Clear before looking: a schedule committed from here on wakes the wait below.
-                self._woken.clear()
-                try:
-                    fired = self.run_once()
-                    delay = self.seconds_until_due()
-                    if delay == 0 and not fired:
-                        # Due rows exist but another scheduler holds them (SKIP LOCKED): let it finish.
-                        delay = HELD_ELSEWHERE_SECONDS
-                except Exception:  # the database may be restarting: log, wait, and try again
-                    log.exception("scheduler pass failed")
-                    delay = get_settings().scheduler_retry_seconds
-                if not self._stopped.is_set() and delay > 0:
-                    self._wait(self._woken, delay)
-        finally:
-            if listener is not None:
-                listener.join(timeout=5)
-
-    def _listen(self) -> threading.Thread:
-        """Wake on NOTIFY from any process (a dedicated connection; reconnects if it drops)."""
-        url = make_url(self.db.settings.database_url).set(drivername="postgresql")
-        dsn = url.render_as_string(hide_password=False)
-
-        def listen() -> None:
-            while not self._stopped.is_set():
-                try:
-                    with psycopg.connect(dsn, autocommit=True) as connection:
-                        connection.execute(f"LISTEN {CHANNEL}")
-                        while not self._stopped.is_set():
-                            for _ in connection.notifies(timeout=1.0, stop_after=1):
-                                self.wake()
-                except psycopg.Error:
-                    log.warning("schedule listener lost its connection; reconnecting")
-                    self._stopped.wait(1.0)
-
-        thread = threading.Thread(target=listen, name="schedule-listener", daemon=True)
-        thread.start()
-        return thread
+    def idle_delay(self, done: Sequence[Any], delay: float) -> float:
+        # Due rows exist but another scheduler holds them (SKIP LOCKED): let it finish first.
+        return HELD_ELSEWHERE_SECONDS if delay == 0 and not done else delay

@@ -8,19 +8,15 @@ process through an ``after_commit`` hook, in others through ``NOTIFY editorial_w
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
 
 import httpx
-import psycopg
-from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from editorial.db import Database
 from editorial.lib.clock import Clock, SystemClock
+from editorial.lib.loop import DueLoop, Wait, process_name
 from editorial.settings import Settings
 from editorial.webhooks import delivery, wakeup
 from editorial.webhooks.delivery import Claimed, Result
@@ -28,16 +24,18 @@ from editorial.webhooks.delivery import Claimed, Result
 log = logging.getLogger("editorial.webhooks")
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+worker_name = process_name
 
 
-class DeliveryWorker:
+class DeliveryWorker(DueLoop):
     """One delivery worker; ``run`` loops until ``stop``; ``run_once`` is one pass (tests, ``--once``).
 
     ``clock`` decides what is due and dates the attempts; ``wall_clock`` stamps ``webhook-timestamp``,
     which receivers compare with their own clock, so it is the real time unless a test says otherwise.
     """
+
+    channel = wakeup.CHANNEL
+    log = log
 
     def __init__(
         self,
@@ -46,12 +44,11 @@ class DeliveryWorker:
         *,
         settings: Settings | None = None,
         name: str | None = None,
-        wait: Callable[[threading.Event, float], Any] | None = None,
+        wait: Wait | None = None,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Clock | None = None,
     ) -> None:
-        self.db = db
-        self.clock = clock
+        super().__init__(db, clock, wait=wait)
         self.settings = settings or db.settings
         self.name = name or worker_name()
         self.wall_clock = wall_clock or SystemClock()
@@ -62,17 +59,7 @@ class DeliveryWorker:
             limits=httpx.Limits(max_connections=self.settings.webhook_concurrency),
         )
         self._senders = ThreadPoolExecutor(self.settings.webhook_concurrency, thread_name_prefix="webhook-send")
-        self._woken = threading.Event()
-        self._stopped = threading.Event()
-        self._wait = wait or (lambda woken, seconds: woken.wait(seconds))
         wakeup.register(self)
-
-    def wake(self) -> None:
-        self._woken.set()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._woken.set()
 
     def close(self) -> None:
         """Release the HTTP connections and the sending threads."""
@@ -119,51 +106,13 @@ class DeliveryWorker:
                     )
         return results
 
-    def seconds_until_due(self) -> float:
-        """How long to sleep: until the next delivery is due, never more than the safety-net maximum."""
-        longest = self.settings.webhook_max_sleep_seconds
-        with self.db.transaction(write=False) as session:
-            due = delivery.next_due_at(session)
-        if due is None:
-            return longest
-        return min(max((due - self.clock.now()).total_seconds(), 0.0), longest)
+    def next_due_at(self, session: Session) -> datetime | None:
+        return delivery.next_due_at(session)
 
-    def run(self) -> None:
-        """Loop until ``stop``: a pass, then sleep until due or woken; database errors are logged and retried."""
-        listener = self._listen() if self.db.engine.dialect.name == "postgresql" else None
-        try:
-            while not self._stopped.is_set():
-                self._woken.clear()  # before the pass: a wake-up during it means look again at once
-                try:
-                    self.run_once()
-                    delay = self.seconds_until_due()
-                except Exception:  # the database may be restarting: log, wait, and try again
-                    log.exception("webhook delivery pass failed")
-                    delay = self.settings.webhook_retry_seconds
-                if not self._stopped.is_set() and delay > 0:
-                    self._wait(self._woken, delay)
-        finally:
-            if listener is not None:
-                listener.join(timeout=5)
-            self.close()
+    @property
+    def max_sleep_seconds(self) -> float:
+        return self.settings.webhook_max_sleep_seconds
 
-    def _listen(self) -> threading.Thread:
-        """Wake on NOTIFY from any process (a dedicated connection; reconnects if it drops)."""
-        url = make_url(self.db.settings.database_url).set(drivername="postgresql")
-        dsn = url.render_as_string(hide_password=False)
-
-        def listen() -> None:
-            while not self._stopped.is_set():
-                try:
-                    with psycopg.connect(dsn, autocommit=True) as connection:
-                        connection.execute(f"LISTEN {wakeup.CHANNEL}")
-                        while not self._stopped.is_set():
-                            for _ in connection.notifies(timeout=1.0, stop_after=1):
-                                self.wake()
-                except psycopg.Error:
-                    log.warning("webhook listener lost its connection; reconnecting")
-                    self._stopped.wait(1.0)
-
-        thread = threading.Thread(target=listen, name="webhook-listener", daemon=True)
-        thread.start()
-        return thread
+    @property
+    def retry_seconds(self) -> float:
+        return self.settings.webhook_retry_seconds
