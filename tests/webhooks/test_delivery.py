@@ -167,7 +167,8 @@ def test_a_restart_between_claim_and_record_loses_nothing(
     assert survivor.run_once() == [], "the lease holds"
     clock.advance(timedelta(seconds=lease_seconds(settings) + 1))
     assert [r.ok for r in survivor.run_once()] == [True, True]
-    assert [r.message_id for r in receiver.received] == [f"evt_{seq}" for seq in seqs]
+    # Two articles, sent at once: only each article's own order is promised.
+    assert sorted(r.message_id for r in receiver.received) == sorted(f"evt_{seq}" for seq in seqs)
 
     [seq] = emit((1, "article.revised"))
     crashed = make_worker()
