@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 export EDITORIAL_HOST ?= 127.0.0.1
 export EDITORIAL_PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-postgres bench-tools docs clean
+.PHONY: run test test-sqlite test-postgres lint browser-tools bench bench-postgres bench-tools docs clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -19,7 +19,16 @@ $(INSTALLED): pyproject.toml constraints.txt
 run: $(INSTALLED)
 	EDITORIAL_DEMO_DATA=true $(BIN)/editorial serve
 
-test: lint test-sqlite test-postgres
+test: lint browser-tools test-sqlite test-postgres
+
+# The web app's browser tests drive Debian's chromium (never a browser build Playwright downloads);
+# installed here when missing and running as root, else those tests skip with a message.
+browser-tools:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium); \
+	else \
+	  command -v chromium >/dev/null || echo "chromium is missing and this is not root: the browser tests will be skipped"; \
+	fi
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

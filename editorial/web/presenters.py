@@ -49,16 +49,21 @@ class Moment:
 
 
 def timeline(revisions: Iterable[RevisionSummary], transitions: Iterable[HistoryRead]) -> list[Moment]:
-    """Revisions and transitions in one list, newest first (a save sorts before a transition at the same time)."""
+    """Revisions and transitions in one list, newest first.
+
+    Ties in time (one request, or a frozen clock) are broken by what the rows record: a transition
+    names the revision it was taken at, so it follows that revision's save and precedes the next.
+    """
     moments = [Moment(r.saved_at, "revision", revision=r) for r in revisions]
     moments += [Moment(t.at, "transition", transition=t) for t in transitions]
-    order = {"revision": 0, "transition": 1}
-    ranked = sorted(
-        enumerate(moments),
-        key=lambda pair: (pair[1].at, order[pair[1].kind], pair[0]),
-        reverse=True,
-    )
-    return [moment for _, moment in ranked]
+
+    def key(moment: Moment) -> tuple[datetime, int, int, int]:
+        if moment.revision is not None:
+            return (moment.at, moment.revision.number, 0, 0)
+        assert moment.transition is not None
+        return (moment.at, moment.transition.revision, 1, moment.transition.id)
+
+    return sorted(moments, key=key, reverse=True)
 
 
 @dataclass(slots=True)
