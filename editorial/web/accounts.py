@@ -98,7 +98,9 @@ def issue_token(session: Session, username: str, data: dict[str, Any], now: date
         scopes = data.get("scopes")
         scopes = [scopes] if isinstance(scopes, str) else scopes
         days = str(data.get("expires_in_days") or "").strip()
-        request = TokenCreate(name=str(data.get("name", "")), expires_in_days=days or None, scopes=scopes or None)
+        request = TokenCreate.model_validate(
+            {"name": str(data.get("name", "")), "expires_in_days": days or None, "scopes": scopes or None}
+        )
         _, made = auth.create_token(
             session,
             auth.get_user(session, username),

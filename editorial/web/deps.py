@@ -35,7 +35,7 @@ class Viewer:
 def provide_viewer(request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock) -> Viewer:
     """The signed-in person (a redirect to the sign-in page otherwise)."""
     principal = viewer_of(db_session, request.cookies.get(SESSION_COOKIE), now=clock.now())
-    desks = dict(db_session.execute(select(Desk.id, Desk.title).order_by(Desk.id)).all())
+    desks: dict[str, str] = dict(db_session.execute(select(Desk.id, Desk.title).order_by(Desk.id)).all())
     creatable = tuple(d for d in desks if policy.may_create(principal, d).allowed)
     return Viewer(principal, desks, creatable)
 

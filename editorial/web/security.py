@@ -102,7 +102,7 @@ class WebMiddleware:
         seed = request.cookies.get(CSRF_COOKIE, "")
         fresh = None if _SEED.match(seed) else secrets.token_urlsafe(32)
         if fresh:
-            scope.setdefault("state", {})[_STATE_KEY] = fresh  # type: ignore[typeddict-item]
+            scope.setdefault("state", {})[_STATE_KEY] = fresh
         static = scope["path"].startswith(f"{COOKIE_PATH}/static/")
 
         async def send_with_headers(message: Message) -> None:

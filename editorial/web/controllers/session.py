@@ -52,7 +52,7 @@ class SessionController(Controller):
         try:
             _, secret = sessions.sign_in(db_session, throttle, username, password, address=address, now=clock.now())
         except (sessions.SignInRefused, sessions.TooManyAttempts) as error:
-            context = {"next": target, "username": username, "error": error.detail, "message": None}
+            context: dict[str, Any] = {"next": target, "username": username, "error": error.detail, "message": None}
             return render(request, None, "sign_in.html", status=error.status, **context)
         return Redirect(target, status_code=303, cookies=[cookie(request, SESSION_COOKIE, secret)])
 

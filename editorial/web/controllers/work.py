@@ -62,5 +62,5 @@ class WorkController(Controller):
             cursor=cursor,
             limit=ARTICLES_PAGE,
         )
-        filters = {"desk": desk or "", "state": article_state or "", "q": q or ""}
+        filters: dict[str, Any] = {"desk": desk or "", "state": article_state or "", "q": q or ""}
         return render(request, viewer, "articles.html", page=page, **filters)
