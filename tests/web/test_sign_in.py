@@ -51,7 +51,7 @@ def test_cookies_are_secure_over_https(browser: Callable[..., Person], people: d
 
 def test_only_our_own_pages_are_redirect_targets(browser: Callable[..., Person], people: dict) -> None:
     person = browser()
-    for target in ("https://evil.example/", "//evil.example/app", "/api/v1/me"):
+    for target in ("https://evil.example/", "//evil.example/app", "/api/v1/me", "/app\r\nSet-Cookie: x=1"):
         response = person.post(
             "/app/sign-in", {"username": people["writer"], "password": "correct horse battery", "next": target}
         )

@@ -22,7 +22,7 @@ Throttle = NamedDependency[LoginThrottle]
 
 def safe_target(target: str | None) -> str:
     """Only our own pages are redirect targets after sign-in."""
-    if target and target.startswith("/app") and not target.startswith("//") and "\\" not in target:
+    if target and target.startswith("/app") and "\\" not in target and target.isprintable() and " " not in target:
         return target
     return "/app"
 
