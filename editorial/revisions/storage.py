@@ -19,6 +19,7 @@ from editorial.db.models import Revision
 from editorial.revisions.diffing import Granularity, diff_text
 
 BLOCK = 64
+ENCODE_BUDGET_SECONDS = 0.05
 
 
 def delta_base(number: int, block: int = BLOCK) -> int | None:
@@ -32,7 +33,9 @@ def encode(old: str, new: str) -> str:
     # A word diff, not a character one: a rewritten sentence becomes one insert instead of dozens of
     # scraps of common letters, so deltas are smaller and far quicker to decode (bench/storage.py).
     # A diff cut short by the budget is still exact, only larger; compact() then keeps the text.
-    return diff_match_patch().diff_toDelta(diff_text(old, new, Granularity.word, budget=1.0).ops)
+    # The budget is small because a save waits for it (holding SQLite's write lock): after a
+    # whole-body rewrite, a full second per save was measured with 1 s (bench/storage.py).
+    return diff_match_patch().diff_toDelta(diff_text(old, new, Granularity.word, budget=ENCODE_BUDGET_SECONDS).ops)
 
 
 def decode(old: str, delta: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import Select, and_, select, tuple_, union_all
 from sqlmodel import Session
 
 from editorial.articles import services as articles
@@ -163,17 +163,18 @@ def worklist(
         desks = {d: w for d, w in desks.items() if d == desk}
     scope = policy.action_scope(principal, desks)
     after = decode_cursor(cursor, {"t": str, "id": int})
+    position = (datetime.fromisoformat(after["t"]), after["id"]) if after else None
+    branches = _worklist_branches(principal, scope, position, limit)
+    if not branches:
+        return Page(items=[], next_cursor=None)
+    candidates = union_all(*branches).subquery("candidates")
     query = (
         select(Article, Revision.title, Revision.authors)
+        .join(candidates, candidates.c.id == Article.id)
         .join(Revision, and_(Revision.article_id == Article.id, Revision.number == Article.head_revision))
-        .where(articles.visible_clause(principal, scope))
         .order_by(Article.state_changed_at, Article.id)
         .limit(limit + 1)
     )
-    if after:
-        query = query.where(
-            tuple_(Article.state_changed_at, Article.id) > (datetime.fromisoformat(after["t"]), after["id"])
-        )
     rows = session.execute(query).all()
     page = rows[:limit]
     authored = set(
@@ -219,6 +220,31 @@ def worklist(
         encode_cursor({"t": last.state_changed_at.isoformat(), "id": last.id}) if last and len(rows) > limit else None
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+def _worklist_branches(
+    principal: Principal, scope: policy.Scope, position: tuple[datetime, int] | None, limit: int
+) -> list[Select[Any]]:
+    """The first ``limit + 1`` articles of each (desk, state) in the worklist's order, each read off the
+    (desk_id, state, state_changed_at) index: the page costs the same at a thousand articles or a million,
+    where one OR over every branch made the database sort every match first (bench/worklist_plan.py)."""
+    authored = select(ArticleAuthor.article_id).where(ArticleAuthor.user_id == principal.user_id)
+    branches = []
+    for by_authorship, states_by_desk in ((False, scope.by_role), (True, scope.by_authorship)):
+        if by_authorship and principal.user_id is None:
+            continue
+        for desk_id, states in states_by_desk.items():
+            for state in sorted(states):
+                branch = select(Article.id, Article.state_changed_at).where(
+                    Article.desk_id == desk_id, Article.state == state.value
+                )
+                if by_authorship:
+                    branch = branch.where(Article.id.in_(authored))
+                if position is not None:
+                    branch = branch.where(tuple_(Article.state_changed_at, Article.id) > position)
+                first = branch.order_by(Article.state_changed_at, Article.id).limit(limit + 1).subquery()
+                branches.append(select(first.c.id, first.c.state_changed_at))
+    return branches
 
 
 def bulk(session: Session, principal: Principal, items: list[BulkItem], *, now: datetime) -> BulkResponse:
