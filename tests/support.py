@@ -61,9 +61,7 @@ class Actor:
         article_id = article if isinstance(article, int) else article["id"]
         current = self.get(f"/api/v1/articles/{article_id}")
         assert current.status_code == 200, current.text
-        return self.put(
-            f"/api/v1/articles/{article_id}", json=changes, headers={"If-Match": current.headers["etag"]}
-        )
+        return self.put(f"/api/v1/articles/{article_id}", json=changes, headers={"If-Match": current.headers["etag"]})
 
     def fire(self, article: dict[str, Any] | int, transition: str, **fields: Any) -> Any:
         article_id = article if isinstance(article, int) else article["id"]
@@ -75,9 +73,7 @@ class Actor:
         return response.json()
 
 
-def make_user(
-    db: Database, clock: Clock, username: str, *roles: str, password: str | None = None
-) -> tuple[int, str]:
+def make_user(db: Database, clock: Clock, username: str, *roles: str, password: str | None = None) -> tuple[int, str]:
     """Create a user with ``roles`` ("editor:news", "admin") and a token; returns (id, token)."""
     with db.transaction() as session:
         refs = [RoleRef(role=r.partition(":")[0], desk=r.partition(":")[2] or None) for r in roles]
