@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -85,7 +85,7 @@ def claim_due(session: Session, now: datetime, limit: int, settings: Settings) -
         select(WebhookDelivery.id, WebhookDelivery.event_id, Webhook.id, Webhook.url, Webhook.secret)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(_first_pending(), WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.seq)
+        .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     ).all()
@@ -153,35 +153,54 @@ def _read_some(response: httpx.Response, deadline: float) -> str:
     return answer.decode("utf-8", "replace")
 
 
-def record(session: Session, result: Result, now: datetime, settings: Settings) -> None:
-    """Write the attempt; then, if the lease still holds, the outcome: delivered, or retried later."""
-    claimed = result.claimed
-    delivery = session.get(WebhookDelivery, claimed.delivery_id, with_for_update=True)
-    if delivery is None:  # the webhook was deleted meanwhile
-        return
-    session.add(
-        WebhookAttempt(
-            delivery_id=claimed.delivery_id,
-            at=result.at,
-            status_code=result.status_code,
-            error=result.error,
-            duration_ms=result.duration_ms,
+def record(session: Session, results: list[Result], now: datetime, settings: Settings) -> None:
+    """Write a batch's attempts; then, for each delivery whose lease still holds, the outcome.
+
+    One locking read for the batch and one insert of its attempts; a success resets the webhook's
+    run of failures with one statement per webhook, not per delivery (a failure in between makes
+    the next success reset it again, so the count is what sending them in order would leave).
+    """
+    ids = [result.claimed.delivery_id for result in results]
+    deliveries = {
+        delivery.id: delivery
+        for delivery in session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).with_for_update(of=WebhookDelivery)
         )
-    )
-    if delivery.status != PENDING or delivery.next_attempt_at != claimed.lease:
-        return  # redelivered, or the lease expired and another worker took it: the outcome is theirs
-    delivery.attempts += 1
-    delivery.last_status_code, delivery.last_error = result.status_code, result.error
-    if result.ok:
-        delivery.status, delivery.delivered_at = DELIVERED, now
-        session.execute(
-            update(Webhook)
-            .where(Webhook.id == claimed.webhook_id, Webhook.consecutive_failures != 0)
-            .values(consecutive_failures=0)
-        )
-    else:
-        _failed(session, delivery, result, now, settings)
-    session.add(delivery)
+    }
+    attempts = [
+        {
+            "delivery_id": result.claimed.delivery_id,
+            "at": result.at,
+            "status_code": result.status_code,
+            "error": result.error,
+            "duration_ms": result.duration_ms,
+        }
+        for result in results
+        if result.claimed.delivery_id in deliveries  # else the webhook was deleted meanwhile
+    ]
+    if attempts:
+        session.execute(insert(WebhookAttempt), attempts)
+    reset: set[int] = set()
+    for result in results:
+        claimed = result.claimed
+        delivery = deliveries.get(claimed.delivery_id)
+        if delivery is None or delivery.status != PENDING or delivery.next_attempt_at != claimed.lease:
+            continue  # deleted, redelivered, or the lease expired and another worker took it: theirs
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error = result.status_code, result.error
+        if result.ok:
+            delivery.status, delivery.delivered_at = DELIVERED, now
+            if claimed.webhook_id not in reset:
+                reset.add(claimed.webhook_id)
+                session.connection().execute(
+                    update(Webhook)
+                    .where(Webhook.id == claimed.webhook_id, Webhook.consecutive_failures != 0)
+                    .values(consecutive_failures=0)
+                )
+        else:
+            reset.discard(claimed.webhook_id)
+            _failed(session, delivery, result, now, settings)
+        session.add(delivery)
 
 
 def _failed(session: Session, delivery: WebhookDelivery, result: Result, now: datetime, settings: Settings) -> None:

@@ -83,8 +83,7 @@ class DeliveryWorker(DueLoop):
     def record(self, results: list[Result]) -> None:
         """Write the attempts and their outcomes in one new transaction."""
         with self.db.transaction() as session:
-            for result in results:
-                delivery.record(session, result, self.clock.now(), self.settings)
+            delivery.record(session, results, self.clock.now(), self.settings)
 
     def run_once(self) -> list[Result]:
         """Send everything due now, batch by batch, until nothing is due; returns every attempt made."""
