@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import access_mode, diffs, load, report, scheduling, storage, suites
+from bench import access_mode, diffs, load, report, scheduling, storage, suites, webhooks
 from bench.harness import backend, pin_self_to_load_core, postgres_problem
 
 BENCHMARKS = {
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "diffs": diffs.diffs,
     "storage": storage.storage,
     "scheduling": scheduling.scheduling,
+    "webhooks": webhooks.webhooks,
 }
 ALL = [*BENCHMARKS, "access-mode"]
 
