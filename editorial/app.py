@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -16,6 +17,7 @@ from editorial import __version__
 from editorial.articles.controllers import ArticleController
 from editorial.auth.controllers import MeController, UserController
 from editorial.auth.deps import provide_principal
+from editorial.auth.throttle import TokenThrottle
 from editorial.db import Database
 from editorial.db.session import provide_session
 from editorial.desks.controllers import DeskController
@@ -23,7 +25,9 @@ from editorial.events.controllers import EventController
 from editorial.health import HealthController
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
+from editorial.lib.headers import correct_allow, security_headers
 from editorial.lib.logging import configure_logging, request_id_middleware
+from editorial.lib.openapi import document_problems
 from editorial.lib.requests import EditorialRequest
 from editorial.public.controllers import FeedController, PublicArticleController
 from editorial.revisions.controllers import DiffController, RevisionController
@@ -99,8 +103,16 @@ def create_app(
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
         security=[{"BearerToken": []}],
     )
-    return Litestar(
-        route_handlers=[api, HealthController, PublicArticleController, FeedController, web_router(), root],
+    throttle = TokenThrottle(settings.token_failure_limit, timedelta(seconds=settings.token_failure_window_seconds))
+    app = Litestar(
+        route_handlers=[
+            api,
+            HealthController,
+            PublicArticleController,
+            FeedController,
+            web_router(),
+            root,
+        ],
         dependencies={
             "db_session": Provide(provide_session),
             "clock": Provide(provide_clock, sync_to_thread=False),
@@ -112,7 +124,8 @@ def create_app(
             OperationalError: database_unavailable,
         },
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
-        state=State({"db": db, "clock": clock, "settings": settings}),
+        before_send=[security_headers, correct_allow],
+        state=State({"db": db, "clock": clock, "settings": settings, "token_throttle": throttle}),
         request_class=EditorialRequest,
         template_config=template_config(),
         on_startup=[start],
@@ -133,3 +146,5 @@ def create_app(
         ),
         debug=False,
     )
+    document_problems(app.openapi_schema)
+    return app

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one diff request (all fields)")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")
+    token_failure_limit: int = Field(30, ge=1, description="refused tokens per client address within the window")
+    token_failure_window_seconds: float = Field(
+        60.0, gt=0, description="window of the token failure limit; past the limit, 429 until it clears"
+    )
 
     @model_validator(mode="after")
     def _normalise_url(self) -> Settings:

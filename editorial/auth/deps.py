@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from litestar import Request
 
 from editorial.auth.principal import Principal
 from editorial.auth.scopes import CALENDAR_READ
 from editorial.auth.services import authenticate, authenticate_token
+from editorial.auth.throttle import TokenThrottle
+from editorial.lib.clock import Clock
 from editorial.lib.deps import AppClock, Caller, DbSession
-from editorial.lib.errors import NotAuthenticated, NotPermitted
+from editorial.lib.errors import NotAuthenticated, NotPermitted, TooManyRequests
 from editorial.workflow import policy
 
 
+@contextmanager
+def _throttled(request: Request, clock: Clock) -> Iterator[None]:
+    """Refuse an address that failed too often (429); count each token this block refuses."""
+    throttle: TokenThrottle = request.app.state.token_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(address, clock.now())
+    if wait is not None:
+        raise TooManyRequests(f"too many refused tokens from this address; retry in {wait} s", retry_after=wait)
+    try:
+        yield
+    except NotAuthenticated:
+        throttle.failed(address, clock.now())
+        raise
+
+
 def provide_principal(request: Request, db_session: DbSession, clock: AppClock) -> Principal:
-    """The authenticated caller (401 when the bearer token is missing or not valid)."""
-    principal = authenticate(db_session, request.headers.get("authorization"), now=clock.now())
+    """The authenticated caller (401 when the bearer token is missing or not valid, 429 after many)."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        raise NotAuthenticated("send Authorization: Bearer TOKEN")
+    with _throttled(request, clock):
+        principal = authenticate(db_session, authorization, now=clock.now())
     scope = request.route_handler.opt.get("scope")
     policy.may_use_token_here(principal, scope(request) if callable(scope) else scope).require()
     return principal
@@ -27,7 +51,8 @@ def provide_feed_principal(request: Request, db_session: DbSession, clock: AppCl
     secret = request.query_params.get("token")
     if not secret:
         raise NotAuthenticated("send Authorization: Bearer TOKEN, or ?token= with a calendar feed token")
-    principal = authenticate_token(db_session, secret, now=clock.now())
+    with _throttled(request, clock):
+        principal = authenticate_token(db_session, secret, now=clock.now())
     if principal.scopes is None or CALENDAR_READ not in principal.scopes:
         raise NotPermitted("only a calendar feed token may be sent in the query string; send API tokens as a header")
     return principal

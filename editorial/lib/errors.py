@@ -55,6 +55,12 @@ class PreconditionRequired(EditorialError):
     status, slug, title = 428, "if-match-required", "If-Match is required"
 
 
+class TooManyRequests(EditorialError):
+    """429; ``retry_after`` (seconds) becomes the ``Retry-After`` header."""
+
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+
 class InvalidInput(EditorialError):
     """422 with a per-field list: ``errors=[{"field": ..., "message": ...}]``."""
 
@@ -99,8 +105,12 @@ def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     slug = title.lower().replace(" ", "-")
-    extra = {"retry_after": exc.headers["Retry-After"]} if exc.headers and "Retry-After" in exc.headers else {}
-    return problem(status, title, str(exc.detail), slug, **extra)
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    extra = {"retry_after": headers["retry-after"]} if "retry-after" in headers else {}
+    response = problem(status, title, str(exc.detail), slug, **extra)
+    if "allow" in headers:  # a 405 says which methods the resource has (RFC 9110)
+        response.headers["Allow"] = headers["allow"]
+    return response
 
 
 def _unexpected_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
