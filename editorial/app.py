@@ -29,6 +29,8 @@ from editorial.lib.headers import correct_allow, security_headers
 from editorial.lib.logging import configure_logging, request_id_middleware
 from editorial.lib.openapi import document_problems
 from editorial.lib.requests import EditorialRequest
+from editorial.metrics.controllers import MetricsController
+from editorial.metrics.middleware import metrics_middleware
 from editorial.public.controllers import FeedController, PublicArticleController
 from editorial.revisions.controllers import DiffController, RevisionController
 from editorial.scheduling.controllers import ScheduleController
@@ -108,6 +110,7 @@ def create_app(
         route_handlers=[
             api,
             HealthController,
+            MetricsController,
             PublicArticleController,
             FeedController,
             web_router(),
@@ -123,7 +126,7 @@ def create_app(
             DataError: invalid_data,
             OperationalError: database_unavailable,
         },
-        middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log)],
+        middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log), metrics_middleware],
         before_send=[security_headers, correct_allow],
         state=State({"db": db, "clock": clock, "settings": settings, "token_throttle": throttle}),
         request_class=EditorialRequest,

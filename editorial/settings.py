@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('var/editorial.db').absolute()}"
@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one diff request (all fields)")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")
     demo_data: bool = Field(False, description="load demo desks, users and articles on an empty database")
+    metrics_token: SecretStr | None = Field(
+        None, description="bearer token that may read /metrics from any address (without it: loopback only)"
+    )
+    metrics_loopback: bool = Field(
+        True, description="serve /metrics without a token to loopback clients; turn off behind a proxy on the host"
+    )
     token_failure_limit: int = Field(30, ge=1, description="refused tokens per client address within the window")
     token_failure_window_seconds: float = Field(
         60.0, gt=0, description="window of the token failure limit; past the limit, 429 until it clears"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from editorial.auth.principal import Principal
 from editorial.db.models import Event, EventSequence, Webhook, WebhookDelivery
+from editorial.lib.logging import request_id
 
 PENDING = "editorial.pending_events"
 
@@ -24,11 +26,14 @@ TYPES = (
     "article.updated_live",
     "article.unpublished",
 )
+log = logging.getLogger("editorial.events")
 
 
 def emit(session: Session, kind: str, article_id: int, actor: Principal, now: datetime, **data: Any) -> Event:
-    """Add an event to the current transaction; it is numbered when the transaction commits."""
+    """Add an event to the transaction (with the request id, if a request caused it); numbered at commit."""
     assert kind in TYPES, kind
+    if (rid := request_id.get()) != "-":
+        data["request_id"] = rid
     event = Event(type=kind, article_id=article_id, occurred_at=now, actor=actor.username, data=data)
     session.add(event)
     session.info.setdefault(PENDING, []).append(event)
@@ -50,6 +55,8 @@ def _number_events(session: Session) -> None:
     ).scalar_one()
     for offset, item in enumerate(sorted(pending, key=lambda e: e.id or 0)):
         item.seq = last - len(pending) + offset + 1
+        fields = {"event": item.type, "seq": item.seq, "article_id": item.article_id, "actor": item.actor}
+        log.info("event %s seq %s", item.type, item.seq, extra={"fields": fields})
     _owe_deliveries(session, pending)
     session.flush()
 

@@ -22,6 +22,7 @@ from editorial.auth.principal import Principal
 from editorial.db.models import Article, HistoryEntry
 from editorial.events import outbox
 from editorial.lib.errors import Conflict
+from editorial.metrics import transition_taken
 from editorial.workflow import policy
 from editorial.workflow.model import CONDITIONS, State, TransitionDef, Workflow
 from editorial.workflow.registry import get_workflow
@@ -209,6 +210,7 @@ def _history(
     transition: str,
     from_state: State,
     *,
+    workflow: str,
     now: datetime,
     revision: int,
     comment: str = "",
@@ -242,6 +244,7 @@ def _history(
         revision=revision,
         comment=comment,
     )
+    transition_taken(workflow, entry, principal.username)
     return entry
 
 
@@ -275,6 +278,7 @@ def fire(
         principal,
         transition.id,
         from_state,
+        workflow=subject.workflow.id,
         now=now,
         revision=firing.revision,
         comment=fields.get("comment") or "",
@@ -291,4 +295,6 @@ def record_edit(session: Session, workflow: Workflow, article: Article, principa
         return
     from_state = State(article.state)
     article.state = target.value
-    _history(session, article, principal, EDIT, from_state, now=now, revision=article.head_revision)
+    _history(
+        session, article, principal, EDIT, from_state, workflow=workflow.id, now=now, revision=article.head_revision
+    )

@@ -66,6 +66,7 @@ def test_a_lifecycle_writes_every_kind_of_event(newsroom: dict[str, Actor], cloc
     ]
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     updated = next(e for e in events if e["type"] == "article.updated_live")
+    assert len(updated["data"].pop("request_id")) == 32  # the id of the request that caused it
     assert updated["data"] == {
         "live_revision": 3,
         "previous_live_revision": 2,
