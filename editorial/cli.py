@@ -21,6 +21,7 @@ from editorial.demo import DEMO_PASSWORD, is_empty, load_demo, parse_role
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import EditorialError
 from editorial.lib.logging import configure_logging
+from editorial.portability.commands import export_command, import_command
 from editorial.revisions.services import verify_all
 from editorial.scheduling.services import fire_due
 from editorial.scheduling.worker import Scheduler, worker_name
@@ -76,7 +77,7 @@ def scheduler(once: bool, dry_run: bool) -> None:
             for due in fire_due(database, clock, worker=worker_name(), dry_run=True):
                 click.echo(f"{due.action}\tarticle {due.article_id}\t{due.lateness_seconds:.1f} s overdue")
             return
-        worker = Scheduler(database, clock)
+        worker = Scheduler(database, clock, standalone=True)
         if once:
             outcomes = worker.run_once()
             for outcome in outcomes:
@@ -98,7 +99,7 @@ def worker(once: bool) -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     database = Database(settings)
-    deliverer = DeliveryWorker(database, SystemClock())
+    deliverer = DeliveryWorker(database, SystemClock(), standalone=True)
     try:
         if once:
             results = deliverer.run_once()
@@ -264,3 +265,7 @@ def _transaction(*, write: bool = True) -> Iterator[tuple[Session, Clock]]:
         raise click.ClickException(error.detail) from None
     finally:
         database.dispose()
+
+
+main.add_command(export_command)
+main.add_command(import_command)
