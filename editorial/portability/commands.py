@@ -23,6 +23,8 @@ def export_command(output: str | None, password_hashes: bool) -> None:
     database = Database(get_settings())
     try:
         with database.transaction(write=False) as session:
+            if database.engine.dialect.name == "postgresql":  # one snapshot for every statement of the export
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             if output is None:
                 _write(export_lines(session, password_hashes=password_hashes), sys.stdout)
                 return
