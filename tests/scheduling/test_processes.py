@@ -76,7 +76,14 @@ def seed_due_articles(db: Database, count: int) -> None:
 
 
 def scheduler(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDITORIAL_DATABASE_URL": settings.database_url, "EDITORIAL_SCHEDULER_BATCH": "25"}
+    # WARNING: the tests read the processes' stderr pipes one at a time, and the INFO lines (one per transition
+    # and per event) would fill a pipe and block its writer, with its transaction open, while the others wait.
+    env = {
+        **os.environ,
+        "EDITORIAL_DATABASE_URL": settings.database_url,
+        "EDITORIAL_SCHEDULER_BATCH": "25",
+        "EDITORIAL_LOG_LEVEL": "WARNING",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "editorial", "scheduler", *args],
         env=env,
