@@ -77,7 +77,7 @@ def scheduler(once: bool, dry_run: bool) -> None:
             for due in fire_due(database, clock, worker=worker_name(), dry_run=True):
                 click.echo(f"{due.action}\tarticle {due.article_id}\t{due.lateness_seconds:.1f} s overdue")
             return
-        worker = Scheduler(database, clock)
+        worker = Scheduler(database, clock, standalone=True)
         if once:
             outcomes = worker.run_once()
             for outcome in outcomes:
@@ -99,7 +99,7 @@ def worker(once: bool) -> None:
     settings = _settings()
     configure_logging(settings.log_level)
     database = Database(settings)
-    deliverer = DeliveryWorker(database, SystemClock())
+    deliverer = DeliveryWorker(database, SystemClock(), standalone=True)
     try:
         if once:
             results = deliverer.run_once()

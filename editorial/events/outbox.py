@@ -43,6 +43,11 @@ def emit(session: Session, kind: str, article_id: int, actor: Principal, now: da
 @sa_event.listens_for(Session, "before_commit")
 def _number_events(session: Session) -> None:
     """Take the sequence lock as late as possible, and number this transaction's events under it."""
+    if session.in_nested_transaction():
+        # before_commit also fires when a savepoint is released: numbering there would take the lock
+        # at the first savepoint and hold it for the rest of the transaction (a scheduler batch,
+        # a bulk request), queueing every other writer behind it. Number at the real commit only.
+        return
     pending = [e for e in session.info.pop(PENDING, []) if e in session]
     if not pending:
         return

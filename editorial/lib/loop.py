@@ -3,7 +3,8 @@
 Neither polls on a fixed interval: after each pass the loop asks when the next item falls due and
 sleeps that long (never more than a safety-net maximum). It is woken early in this process by
 ``wake()`` (called from an ``after_commit`` hook) and, on PostgreSQL, by ``NOTIFY`` on its channel
-from any process. The wait is injectable, so tests drive the loop without sleeping.
+from any process; a process of its own on SQLite, which has no NOTIFY, looks again every second.
+The wait is injectable, so tests drive the loop without sleeping.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from editorial.db import Database
 from editorial.lib.clock import Clock
 
 Wait = Callable[[threading.Event, float], Any]
+STANDALONE_POLL_SECONDS = 1.0
 
 
 def process_name() -> str:
@@ -39,12 +41,15 @@ class DueLoop(ABC):
     """The PostgreSQL ``NOTIFY`` channel that wakes this kind of loop."""
     log: logging.Logger
 
-    def __init__(self, db: Database, clock: Clock, *, wait: Wait | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, *, wait: Wait | None = None, standalone: bool = False) -> None:
         self.db = db
         self.clock = clock
         self._woken = threading.Event()
         self._stopped = threading.Event()
         self._wait = wait or (lambda woken, seconds: woken.wait(seconds))
+        # A process of its own on a database without NOTIFY (SQLite) cannot be woken by the
+        # processes that write: it looks again at least every STANDALONE_POLL_SECONDS.
+        self._poll = STANDALONE_POLL_SECONDS if standalone and db.engine.dialect.name != "postgresql" else None
 
     @abstractmethod
     def run_once(self) -> Sequence[Any]:
@@ -95,6 +100,8 @@ class DueLoop(ABC):
                 try:
                     done = self.run_once()
                     delay = self.idle_delay(done, self.seconds_until_due())
+                    if self._poll is not None:
+                        delay = min(delay, self._poll)
                 except Exception:
                     self.log.exception("pass failed")
                     delay = self.retry_seconds

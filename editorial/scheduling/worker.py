@@ -52,8 +52,16 @@ class Scheduler(DueLoop):
     channel = CHANNEL
     log = log
 
-    def __init__(self, db: Database, clock: Clock, *, worker: str | None = None, wait: Wait | None = None) -> None:
-        super().__init__(db, clock, wait=wait)
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        worker: str | None = None,
+        wait: Wait | None = None,
+        standalone: bool = False,
+    ) -> None:
+        super().__init__(db, clock, wait=wait, standalone=standalone)
         self.worker = worker or process_name()
         self.started_at = clock.now()
         _local.add(self)

@@ -45,10 +45,11 @@ class DeliveryWorker(DueLoop):
         settings: Settings | None = None,
         name: str | None = None,
         wait: Wait | None = None,
+        standalone: bool = False,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Clock | None = None,
     ) -> None:
-        super().__init__(db, clock, wait=wait)
+        super().__init__(db, clock, wait=wait, standalone=standalone)
         self.settings = settings or db.settings
         self.name = name or worker_name()
         self.wall_clock = wall_clock or SystemClock()

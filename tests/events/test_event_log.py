@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, text
 
 from editorial.auth.principal import SYSTEM
+from editorial.db.models import Event
 from editorial.events import outbox
 from editorial.lib.clock import FrozenClock
 from tests.conftest import BACKEND
@@ -209,3 +211,25 @@ def test_an_event_written_first_but_committed_last_is_not_skipped(newsroom: dict
     finally:
         slow.close()
         fast.close()
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite has one writer at a time")
+def test_a_released_savepoint_does_not_hold_the_sequence_lock(db: Any) -> None:
+    """Events are numbered at the real commit: a savepoint (one scheduler firing, one bulk item) must not
+    take the sequence lock and keep every other writer waiting until its whole transaction ends."""
+    batch, other = db.session(), db.session()
+    now = FrozenClock().now()
+    try:
+        savepoint = batch.begin_nested()
+        outbox.emit(batch, "article.created", 201, SYSTEM, now)
+        savepoint.commit()  # the batch goes on with more items, its transaction still open
+        other.execute(text("SET LOCAL lock_timeout = '2s'"))
+        outbox.emit(other, "article.created", 202, SYSTEM, now)
+        other.commit()  # would fail with "canceling statement due to lock timeout" if the lock were held
+        batch.commit()
+        with db.transaction(write=False) as session:
+            numbered = session.execute(select(Event.article_id, Event.seq).order_by(Event.seq)).all()
+        assert numbered == [(202, 1), (201, 2)]
+    finally:
+        batch.close()
+        other.close()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -76,20 +77,26 @@ def seed_due_articles(db: Database, count: int) -> None:
 
 
 def scheduler(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-    # WARNING: the tests read the processes' stderr pipes one at a time, and the INFO lines (one per transition
-    # and per event) would fill a pipe and block its writer, with its transaction open, while the others wait.
+    """A scheduler process; its stderr goes to a file (a pipe read one process at a time can fill up
+    and block its writer, with its transaction open, while the others wait)."""
     env = {
         **os.environ,
         "EDITORIAL_DATABASE_URL": settings.database_url,
         "EDITORIAL_SCHEDULER_BATCH": "25",
         "EDITORIAL_LOG_LEVEL": "WARNING",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "editorial", "scheduler", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process, read after it ends
+    process = subprocess.Popen(
+        [sys.executable, "-m", "editorial", "scheduler", *args], env=env, stdout=subprocess.DEVNULL, stderr=log
     )
+    process.log = log  # type: ignore[attr-defined]
+    return process
+
+
+def errors_of(process: subprocess.Popen[bytes]) -> str:
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 def publishes_per_article(db: Database) -> dict[int, int]:
@@ -112,8 +119,8 @@ def test_four_schedulers_publish_each_article_exactly_once(db: Database, setting
     seed_due_articles(db, DUE)
     processes = [scheduler(settings, "--once") for _ in range(4)]
     for process in processes:
-        _, errors = process.communicate(timeout=180)
-        assert process.returncode == 0, errors.decode()
+        process.wait(timeout=180)
+        assert process.returncode == 0, errors_of(process)
     counts = publishes_per_article(db)
     assert len(counts) == DUE
     assert set(counts.values()) == {1}
@@ -130,15 +137,15 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_doubles_nothing(db: Data
     victim = scheduler(settings)
     deadline = time.monotonic() + 120
     while len(publishes_per_article(db)) < 100:
-        assert victim.poll() is None, victim.stderr.read().decode() if victim.stderr else ""
+        assert victim.poll() is None, errors_of(victim)
         assert time.monotonic() < deadline, "the scheduler published nothing"
         time.sleep(0.05)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     assert still_scheduled(db) > 0, "killed too late to prove anything"
     survivor = scheduler(settings, "--once")
-    _, errors = survivor.communicate(timeout=180)
-    assert survivor.returncode == 0, errors.decode()
+    survivor.wait(timeout=180)
+    assert survivor.returncode == 0, errors_of(survivor)
     counts = publishes_per_article(db)
     assert len(counts) == DUE
     assert set(counts.values()) == {1}

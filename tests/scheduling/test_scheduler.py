@@ -254,3 +254,16 @@ def test_a_wake_during_the_pass_is_not_lost(newsroom: dict[str, Actor], db: Data
     scheduler.run_once = run_once_then_schedule  # type: ignore[method-assign]
     scheduler.run()
     assert waits == [True]
+
+
+def test_a_standalone_scheduler_on_sqlite_looks_again_every_second(db: Database, clock: FrozenClock) -> None:
+    waits: list[float] = []
+
+    def wait(woken: threading.Event, seconds: float) -> None:
+        waits.append(seconds)
+        standalone.stop()
+
+    standalone = Scheduler(db, clock, worker="alone", wait=wait, standalone=True)
+    standalone.run()
+    # Nothing is due: in-process it would sleep the 30 s maximum; alone on SQLite nobody can wake it.
+    assert waits == ([30.0] if db.engine.dialect.name == "postgresql" else [1.0])
