@@ -3,7 +3,7 @@
 Litestar documents each handler's success response, and a 400 shaped like its own validation
 error, which this service never sends (``errors.py`` turns it into a 422 problem). The statuses
 below follow from what an operation has: a token (401, 403, 429), a path parameter (404), a body
-(413), an ``If-Match`` header (412, 428), a write (409), and input at all (400, 422).
+(413), an ``If-Match`` header (412, 428), a write (409), and any input at all (400, 422).
 """
 
 from __future__ import annotations
@@ -68,13 +68,13 @@ def _problem(status: str) -> OpenAPIResponse:
     )
 
 
-def _statuses(path: str, method: str, operation: Operation) -> set[str]:
+def _statuses(method: str, operation: Operation) -> set[str]:
     parameters = [p for p in operation.parameters or [] if not isinstance(p, Reference)]
-    statuses = {"400", "503"}
+    statuses = {"503"}
     if operation.security:
         statuses |= {"401", "403", "429"}
     if parameters or operation.request_body:
-        statuses.add("422")
+        statuses |= {"400", "422"}
     if any(p.param_in == "path" for p in parameters):
         statuses.add("404")
     if operation.request_body:
@@ -96,7 +96,16 @@ def document_problems(document: OpenAPI) -> None:
             if operation is None:
                 continue
             responses = operation.responses = dict(operation.responses or {})
-            for status in sorted(_statuses(path, method, operation)):
-                if status == "503" and path.startswith("/health"):
-                    continue  # /health answers 503 with its own body, documented by its handler
+            for status in sorted(_statuses(method, operation)):
                 responses[status] = _problem(status)
+            if path.startswith("/health"):
+                _health(path, responses)
+
+
+def _health(path: str, responses: dict[str, OpenAPIResponse | Reference]) -> None:
+    """``/health`` says 503 in its own words when the database does not answer; ``/health/live`` never does."""
+    del responses["503"]
+    ready = responses["200"]
+    if path == "/health" and isinstance(ready, OpenAPIResponse):
+        why = "The database does not answer: the body says so, in the shape of the 200 answer."
+        responses["503"] = OpenAPIResponse(description=why, content=ready.content, headers=RETRY_AFTER)

@@ -24,12 +24,17 @@ from editorial.settings import Settings
 from tests.support import Actor, make_user
 
 _ROUTES_ONLY = Settings(database_url=f"sqlite:///{Path(tempfile.gettempdir()) / 'editorial-unused.db'}")
-API_ROUTES = sorted(
-    (method, route.path)
+_HANDLERS = [
+    (method, route.path, handler)
     for route in create_app(_ROUTES_ONLY).routes
     if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1")
-    for method in route.methods
+    for handler in route.route_handlers
+    for method in handler.http_methods
     if method not in {"OPTIONS", "HEAD"}
+]
+API_ROUTES = sorted((method, path) for method, path, _ in _HANDLERS)
+ADMIN_ROUTES = sorted(
+    (method, path) for method, path, handler in _HANDLERS if "admin" in handler.resolve_dependencies()
 )
 EXAMPLES = {"transition": "submit", "username": "writer", "role": "writer", "prefix": "edt_00000000", "number": "1"}
 
@@ -46,6 +51,7 @@ def fill(path: str, article_id: int = 1) -> str:
 
 def test_the_route_list_covers_the_api() -> None:
     assert len(API_ROUTES) > 35
+    assert len(ADMIN_ROUTES) > 15
     assert ("PUT", "/api/v1/articles/{article_id:int}") in API_ROUTES
 
 
@@ -90,6 +96,13 @@ def test_an_article_of_another_desk_is_404_like_a_missing_one(
         response = opinion_editor.request(method, fill(path, article_id), json={}, headers={"If-Match": '"r1"'})
         assert response.status_code == 404, response.text
     assert newsroom["news_editor"].get(fill("/api/v1/articles/{article_id}", story["id"])).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_admin_routes_refuse_every_desk_role(newsroom: dict[str, Actor], method: str, path: str) -> None:
+    for who in ("news_editor", "opinion_editor", "publisher", "robot"):
+        response = newsroom[who].request(method, fill(path), json={})
+        assert response.status_code == 403, f"{who}: {response.text}"
 
 
 def test_tokens_are_stored_only_as_their_sha256(db: Database, clock: FrozenClock) -> None:
