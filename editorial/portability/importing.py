@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, SQLModel
 
 from editorial.db.models import (
@@ -59,6 +60,7 @@ class _Import:
     heads: dict[int, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     last_kind: int = 0
+    line: int = 1
 
 
 def import_lines(session: Session, lines: Iterable[str]) -> dict[str, int]:
@@ -68,16 +70,17 @@ def import_lines(session: Session, lines: Iterable[str]) -> dict[str, int]:
     numbered = enumerate(lines, start=1)
     _read_header(next(numbered, (1, "")))
     session.execute(delete(Desk))  # the defaults a migration made; the export has the newsroom's own
-    for number, line in numbered:
-        if not line.strip():
-            continue
-        try:
-            _load(state, json.loads(line))
-        except ImportRefused as error:
-            raise ImportRefused(f"line {number}: {error}") from None
-        except (ValueError, KeyError, TypeError) as error:
-            raise ImportRefused(f"line {number}: not a valid record ({type(error).__name__}: {error})") from None
-    session.flush()
+    try:
+        for state.line, text_line in numbered:
+            if text_line.strip():
+                _load(state, json.loads(text_line))
+        session.flush()
+    except ImportRefused as error:
+        raise ImportRefused(f"line {state.line}: {error}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise ImportRefused(f"line {state.line}: not a valid record ({type(error).__name__}: {error})") from None
+    except (IntegrityError, DataError) as error:  # rows are written a section at a time: the line is near
+        raise ImportRefused(f"near line {state.line}: the database refused a row ({error.orig})") from None
     _compact(state)
     _restart_counters(session)
     return state.counts

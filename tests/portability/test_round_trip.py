@@ -125,6 +125,8 @@ def test_a_database_with_data_is_refused(newsroom: dict[str, Actor], db: Databas
         (lambda text: "\n".join(text.splitlines()[1:]), "not an editorial export"),
         (lambda text: text.replace('"version":1', '"version":9'), "export version 9"),
         (lambda text: text + '{"kind":"webhook"}\n', "unknown kind"),
+        (lambda text: text.replace('"username":"writer"', '"username":"admin"'), "the database refused a row"),
+        (lambda text: text.replace('"kind":"revision"', '"kind":"desk"', 1), "sections are out of order"),
     ],
 )
 def test_a_damaged_file_imports_nothing(
