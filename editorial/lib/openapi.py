@@ -56,7 +56,9 @@ WHY = {
     "429": "Too many failed token attempts from this address; wait for Retry-After.",
     "503": "The database is unavailable; nothing was written. Retry after Retry-After.",
 }
-RETRY_AFTER = {"Retry-After": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description="seconds to wait")}
+RETRY_AFTER: dict[str, OpenAPIHeader | Reference] = {
+    "Retry-After": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description="seconds to wait")
+}
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

@@ -156,7 +156,8 @@ def _article(state: _Import, record: dict[str, Any]) -> None:
     article = Article(**record, desk_id=desk, created_by_id=created_by)
     _add(state, article)
     state.session.flush()  # authors and revisions refer to it
-    state.heads[article.id or 0] = article.head_revision
+    assert article.id is not None
+    state.heads[article.id] = article.head_revision
     for username in authors:
         _add(state, ArticleAuthor(article_id=article.id, user_id=_user_id(state, username)))
 
