@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import access_mode, diffs, load, report, scheduling, storage, suites, webhooks
+from bench import access_mode, diffs, load, production, report, scheduling, storage, suites, webhooks
 from bench.harness import backend, pin_self_to_load_core, postgres_problem
 
 BENCHMARKS = {
@@ -28,7 +28,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="Start the app under uvicorn on core 0, load it from core 1, and report requests/s and "
         "p50/p99 latency as ratios to GET /health/live measured in the same run.",
     )
-    parser.add_argument("benchmarks", nargs="*", metavar="BENCHMARK", help=f"any of {', '.join(ALL)} (default: all)")
+    parser.add_argument(
+        "benchmarks",
+        nargs="*",
+        metavar="BENCHMARK",
+        help=f"any of {', '.join(ALL)} (default: all); or production (its own --help)",
+    )
     parser.add_argument("--database-url", help="a PostgreSQL server to create a scratch database on (default: SQLite)")
     parser.add_argument("--quick", action="store_true", help="short runs, one round, 10,000 articles for the worklist")
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 10, quick 3)")
@@ -43,6 +48,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["production"]:  # its own options: processes, faults, the audit (bench/production.py)
+        return production.main(argv[1:])
     args = parse(argv)
     chosen = args.benchmarks or ALL
     options = suites.Options(
