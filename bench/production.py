@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -83,6 +84,8 @@ class RunResult:
     logs: Path
     tracebacks: dict[str, int]
     load: str
+    cpu: dict[str, float]
+    """Cores busy during the load, by kind of process (CPU seconds / load seconds)."""
     exit_codes: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -137,6 +140,15 @@ def _load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _cpu(fleet: Fleet, cluster: PrivateCluster) -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        **fleet.cpu_seconds(),
+        "PostgreSQL": cluster.cpu_seconds(),
+        "load generator and receivers": own.ru_utime + own.ru_stime,
+    }
+
+
 def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult:
     """One run: bring everything up, load it (with faults unless told not to), drain, audit, tear down."""
     logs = Path(tempfile.mkdtemp(prefix="editorial-production-"))
@@ -154,6 +166,7 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
                 f"{options.workers} workers; logs in {logs}")  # fmt: skip
             load = NewsroomLoad(fleet.base_urls, tokens, users=options.users, duration=options.duration)
             thread = threading.Thread(target=load.run, name="load")
+            cpu_before = _cpu(fleet, cluster)
             started = time.monotonic()
             thread.start()
 
@@ -183,6 +196,7 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
             if options.faults:
                 at(0.60, f"kill -9 api-{options.api}, started again", crash(options.api - 1, "api"))
             thread.join()
+            cpu = {k: v - cpu_before[k] for k, v in _cpu(fleet, cluster).items()}
             drain_started = time.monotonic()
             drained = _drain(db, options.drain_timeout)
             drain_seconds = time.monotonic() - drain_started
@@ -205,6 +219,7 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
         logs,
         {p.name: p.tracebacks() for p in fleet.everyone},
         f"{load_before} -> {_load_average()}",
+        {kind: seconds / load.records.seconds for kind, seconds in cpu.items()},
         {p.name: p.exit_codes for p in fleet.everyone},
     )
     if result.passed and not options.keep:
@@ -241,6 +256,7 @@ def report(result: RunResult) -> str:
         f"faults {'on' if result.options.faults else 'off'}; stories finished {r.stories_done}; "
         f"scheduled (2xx) {len(r.scheduled)}; saves (2xx) {len(r.saves)}; load average {result.load}",
         operations_table(r),
+        "cores busy during the load: " + ", ".join(f"{kind} {cores:.2f}" for kind, cores in result.cpu.items()),
         "",
         result.audit.table(),
     ]
@@ -271,6 +287,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "audit": {c.invariant: {"checked": c.checked, "violations": len(c.violations)} for c in result.audit.checks},
         "passed": result.passed,
         "load_average": result.load,
+        "cores_busy": {kind: round(cores, 3) for kind, cores in result.cpu.items()},
         "timeline": result.timeline,
     }
 

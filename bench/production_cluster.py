@@ -81,6 +81,25 @@ class PrivateCluster:
         self._pg_ctl("start")
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the server so far: the postmaster with the backends it reaped, and the live ones."""
+        try:
+            postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+            elif ppid == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every session is cut off, open transactions rolled back."""
         self._pg_ctl("restart", "-m", "fast")

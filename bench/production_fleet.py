@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import free_port
+from bench.harness import cpu_seconds, free_port
 
 # Shorter than the defaults so that a bounded run also sees what happens after the faults: a
 # NOTIFY lost while PostgreSQL restarts costs at most the max sleep, a failed pass or delivery is
@@ -97,6 +97,10 @@ class Process:
             self.exit_codes.append(self.process.wait())
         self.process = None
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the running instance (an instance killed earlier is not counted)."""
+        return (cpu_seconds(self.process.pid) or 0.0) if self.process is not None else 0.0
+
     def tracebacks(self) -> int:
         return self.log_path.read_text(errors="replace").count("Traceback") if self.log_path.exists() else 0
 
@@ -129,6 +133,14 @@ class Fleet:
     @property
     def base_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{server.port}" for server in self.api]
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time so far by kind of process."""
+        return {
+            "API processes": sum(p.cpu_seconds() for p in self.api),
+            "schedulers": sum(p.cpu_seconds() for p in self.schedulers),
+            "workers": sum(p.cpu_seconds() for p in self.workers),
+        }
 
     def start(self) -> None:
         for process in self.everyone:
