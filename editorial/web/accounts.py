@@ -115,6 +115,20 @@ def issue_token(session: Session, username: str, data: dict[str, Any], now: date
     return result, secret[0] if secret else None
 
 
+def typed_token_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The token form as typed, to show again: name, days and the scopes ticked."""
+    scopes = data.get("scopes")
+    return {
+        "name": _text(data.get("name")),
+        "expires_in_days": _text(data.get("expires_in_days")),
+        "scopes": [scopes] if isinstance(scopes, str) else [s for s in scopes or [] if isinstance(s, str)],
+    }
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def revoke_token(session: Session, username: str, prefix: str, now: datetime) -> None:
     auth.revoke_token(session, prefix, now=now, user=auth.get_user(session, username))
 

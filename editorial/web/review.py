@@ -13,12 +13,13 @@ from sqlmodel import Session
 from editorial.articles import services as articles
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.principal import Principal
-from editorial.lib.errors import EditorialError, InvalidInput
+from editorial.lib.errors import Conflict, EditorialError, InvalidInput
 from editorial.revisions import services as revisions
 from editorial.revisions.diffing import Granularity
 from editorial.revisions.review import review_diff
-from editorial.revisions.schemas import DiffRead, RevisionSummary
-from editorial.web.rendering import zone_of
+from editorial.revisions.schemas import DiffRead, RevisionRead, RevisionSummary
+from editorial.web.markdown import render_markdown
+from editorial.web.rendering import state_label, zone_of
 from editorial.workflow import services as workflow
 from editorial.workflow.schemas import TransitionRequest, UnavailableTransition, WorkflowStatus
 
@@ -41,6 +42,9 @@ class Review:
     """What ``from=signoff`` turned out to mean for this viewer."""
     blocked: list[UnavailableTransition]
     """Steps that leave the current state but are not the viewer's to take, with the policy's reason."""
+    text: RevisionRead | None = None
+    """The revision in full, when both ends of the diff are the same revision (nothing to compare yet)."""
+    text_html: Markup | None = None
 
 
 def since_label(session: Session, loaded: articles.Loaded, principal: Principal) -> str:
@@ -64,6 +68,9 @@ def review(
     diff = review_diff(session, principal, article_id, old=old, new=new, granularity=Granularity.word)
     status = workflow.status(session, principal, article_id, explain=True)
     leaving = {t.id for t in loaded.workflow.from_state(loaded.subject.state)}
+    text = None
+    if diff.old.revision == diff.new.revision:
+        text = revisions.read_revision(session, article_id, diff.new.revision)
     return Review(
         article=article,
         diff=diff,
@@ -75,6 +82,8 @@ def review(
         view=view if view in VIEWS else "inline",
         since=since_label(session, loaded, principal),
         blocked=[u for u in status.unavailable or [] if u.id in leaving],
+        text=text,
+        text_html=render_markdown(text.body) if text else None,
     )
 
 
@@ -122,6 +131,23 @@ def transition_request(values: dict[str, str]) -> TransitionRequest:
         raise InvalidInput("the form is not valid", errors=errors) from None
 
 
+FIELD_WORDS = {
+    "comment": "a comment (say why)",
+    "publish_at": "a publication time",
+    "unpublish_at": "a time to take it down",
+    "correction": "a correction note",
+}
+
+
+def _in_words(transition_id: str, name: str, message: str) -> str:
+    """The service's field message in a person's words where it names fields by their API names."""
+    if message == f"{transition_id} requires {name}":
+        return f"This step needs {FIELD_WORDS.get(name, name)}."
+    if message == "must be after publish_at":
+        return "must be after the publication time"
+    return message
+
+
 def take(
     session: Session, principal: Principal, article_id: int, transition_id: str, data: dict[str, Any], now: datetime
 ) -> TransitionForm | None:
@@ -133,11 +159,16 @@ def take(
         workflow.transition(session, principal, article_id, transition_id, transition_request(values), now=now)
     except InvalidInput as error:
         savepoint.rollback()
-        form.errors = {e["field"]: e["message"] for e in error.extra.get("errors", [])} or {"form": error.detail}
+        listed = error.extra.get("errors", [])
+        form.errors = {e["field"]: _in_words(transition_id, e["field"], e["message"]) for e in listed}
+        form.errors = form.errors or {"form": error.detail}
         return form
     except EditorialError as error:
         savepoint.rollback()
         form.problem, form.status = error.detail, error.status
+        if isinstance(error, Conflict) and "state" in error.extra:
+            now_in = state_label(str(error.extra["state"]))
+            form.problem = f"Nothing was done: the article moved on since this page was opened, and is now in {now_in}."
         return form
     savepoint.commit()
     return None

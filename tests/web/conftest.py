@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from editorial.db import Database
 from editorial.lib.clock import FrozenClock
+from tests.web.browsing import ARGS, CHROMIUM
 from tests.web.support import Person, make_people
 
 
@@ -33,3 +34,35 @@ def browser(app: Any) -> Iterator[Callable[..., Person]]:
             return person
 
         yield open_browser
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (skips where Playwright is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(chromium: Any, live_server: str) -> Iterator[Callable[..., Any]]:
+    """A new browser context (its own cookies) in Paris, with a page that fails the test on any CSP violation."""
+    contexts: list[Any] = []
+    problems: list[str] = []
+
+    def open_one(context: Any = None, *, width: int = 1280) -> Any:
+        if context is None:
+            context = chromium.new_context(
+                base_url=live_server, timezone_id="Europe/Paris", viewport={"width": width, "height": 900}
+            )
+            contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        return page
+
+    yield open_one
+    for context in contexts:
+        context.close()
+    assert not [p for p in problems if "Content Security Policy" in p or "htmx" in p.lower()], problems

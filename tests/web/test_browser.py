@@ -1,15 +1,14 @@
 """The newsroom in headless Chromium: people sign in, write, review, check, schedule; the scheduler publishes.
 
-Debian's ``chromium`` driven by Playwright (``make test`` installs it when missing; never a
-downloaded browser build). The tests keep screenshots of the main pages in docs/screenshots/.
+Debian's ``chromium`` driven by Playwright (see ``browsing``). The tests keep screenshots of the
+main pages in docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,76 +16,11 @@ import pytest
 from editorial.db import Database
 from editorial.lib.clock import FrozenClock
 from editorial.scheduling.services import fire_due
-from tests.web.support import PASSWORD, move, write_story
+from tests.web.browsing import MARKS, expect, shot, sign_in
+from tests.web.support import move, write_story
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make test installs it)"
-    ),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(chromium: Any, live_server: str) -> Iterator[Callable[..., Any]]:
-    """A new browser context (its own cookies) in Paris, with a page that fails the test on any CSP violation."""
-    contexts: list[Any] = []
-    problems: list[str] = []
-
-    def open_one(context: Any = None, *, width: int = 1280) -> Any:
-        if context is None:
-            context = chromium.new_context(
-                base_url=live_server, timezone_id="Europe/Paris", viewport={"width": width, "height": 900}
-            )
-            contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        return page
-
-    yield open_one
-    for context in contexts:
-        context.close()
-    assert not [p for p in problems if "Content Security Policy" in p or "htmx" in p.lower()], problems
-
-
-def sign_in(page: Any, username: str) -> None:
-    """Sign in with the keyboard alone: type, Tab, type, Enter."""
-    page.goto("/app/sign-in")
-    page.get_by_label("Username").focus()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("Password")).to_be_focused()
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="My work")).to_be_visible()
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = MARKS
+pytest.importorskip("playwright.sync_api")
 
 
 def test_the_whole_newsroom(

@@ -124,7 +124,8 @@ def test_transition_forms_keep_input_and_say_what_is_missing(
     editor = browser(people["news_editor"])
     response = editor.post(f"/app/articles/{article}/workflow/return_to_writer", {"comment": "   "})
     assert response.status_code == 422
-    assert "return_to_writer requires comment" in text_of(response.text)
+    assert 'id="return_to_writer-comment-error">This step needs a comment (say why).</p>' in response.text
+    assert "return_to_writer requires comment" not in response.text  # the API's words, not a person's
     assert _head(db, article).state == "editing"
 
 

@@ -39,6 +39,7 @@ def test_my_work_groups_what_each_person_can_do(
     news = _sections(browser(people["news_editor"]).get("/app").text)
     assert "Submitted about buses" in news["To edit"]
     assert "news" in news["To edit"]
+    assert "Return to writer, Send to fact-check" in news["To edit"]  # the steps by their titles, not their ids
     assert "Opinion on ferries" not in str(news)
     assert "Draft about trams" not in str(news)
 
@@ -185,6 +186,21 @@ def test_schedule_week_shows_items_in_the_viewers_zone_and_the_health(
     assert "Tram timetable" not in text_of(browser(people["opinion_editor"]).get("/app/schedule?week=2026-01-01").text)
 
 
+def test_the_schedule_week_is_a_table_of_rows_with_today_named(
+    browser: Callable[..., Person], people: dict, db: Database, clock: FrozenClock
+) -> None:
+    page = browser(people["news_editor"]).get("/app/schedule").text  # the clock's week: Thursday 1 January 2026
+    table = page.split('role="table"')[1]
+    assert table.count('role="row"') == 2  # the day names, then the one desk a news editor works on
+    assert re.search(r'<div class="row-group" role="row">\s*<div class="head" role="rowheader">News</div>', table)
+    assert ">Opinion<" not in table  # no role there: an empty row would only suggest they see it
+    today = re.search(r'<div class="head today" role="columnheader" aria-current="date">(.*?)</div>', table, re.S)
+    assert today is not None
+    assert text_of(today.group(1)) == "Thu 1 Jan (today)"  # said in words, not only by the colour
+    admin = browser(people["admin"]).get("/app/schedule").text.split('role="table"')[1]
+    assert admin.count('role="row"') == 3
+
+
 def test_only_admins_see_and_use_the_users_pages(
     browser: Callable[..., Person], people: dict, db: Database, clock: FrozenClock
 ) -> None:
@@ -214,6 +230,20 @@ def test_only_admins_see_and_use_the_users_pages(
     assert admin.post(f"/app/users/carla/tokens/{prefix}/revoke").status_code == 303
     with db.transaction(write=False) as session, pytest.raises(NotAuthenticated, match="revoked"):
         auth.authenticate_token(session, secret, now=clock.now())
+
+
+def test_the_token_form_keeps_input_and_says_what_is_wrong(browser: Callable[..., Person], people: dict) -> None:
+    admin = browser(people["admin"])
+    typed = {"name": "publishing robot", "expires_in_days": "0", "scopes": ["articles:read", "publish:write"]}
+    response = admin.post(f"/app/users/{people['robot']}/tokens", typed)
+    assert response.status_code == 422
+    assert 'id="f-expires_in_days" name="expires_in_days" type="number" value="0"' in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert 'value="publishing robot"' in response.text
+    for scope in ("articles:read", "publish:write"):
+        assert f'value="{scope}" checked' in response.text
+    assert 'value="events:read" checked' not in response.text
+    assert 'id="new-token"' not in response.text
 
 
 def test_the_users_form_keeps_input_and_says_what_is_wrong(browser: Callable[..., Person], people: dict) -> None:

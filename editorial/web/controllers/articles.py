@@ -47,7 +47,8 @@ def _editor(
 
 
 def _notice(request: Request[Any, Any, Any]) -> str | None:
-    saved, merged = request.query_params.get("saved"), request.query_params.get("merged")
+    """What the last save did, from the redirect's query (numbers only: a link cannot put words on the page)."""
+    saved, merged = _number(request, "saved"), _number(request, "merged")
     if request.query_params.get("unchanged"):
         return "Nothing had changed, so no revision was saved."
     if merged:
@@ -55,6 +56,11 @@ def _notice(request: Request[Any, Any, Any]) -> str | None:
     if saved:
         return f"Saved as revision {saved}."
     return None
+
+
+def _number(request: Request[Any, Any, Any], name: str) -> str | None:
+    value = request.query_params.get(name) or ""
+    return value if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 class ArticleController(Controller):

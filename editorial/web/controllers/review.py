@@ -42,7 +42,7 @@ def _page(
         article=page.article,
         form=form,
         zones=zone_names(),
-        done=titles.get(done, done) if done else None,
+        done=titles.get(done) if done else None,
     )
 
 

@@ -42,7 +42,7 @@ class ScheduleController(Controller):
         start = monday_of(day)
         first, last = week_bounds(start, zone)
         items = views.upcoming(db_session, viewer.principal, desk=desk or None, start=first, end=last, limit=MAX_ITEMS)
-        desks = [d for d in viewer.desks if not desk or d == desk]
+        desks = [d for d in viewer.role_desks if not desk or d == desk]
         return render(
             request,
             viewer,

@@ -41,7 +41,7 @@ def _account(
 ) -> Template:
     user, tokens = accounts.account(db_session, username)
     partial = request.headers.get("hx-target") == "roles"
-    context = {"result": FormResult(), "token_result": FormResult(), "secret": None} | context
+    context = {"result": FormResult(), "token_result": FormResult(), "secret": None, "typed": {}} | context
     return render(
         request,
         admin,
@@ -118,7 +118,8 @@ class UserController(Controller):
     ) -> Template:
         """Issue a token and show its secret, this once."""
         result, secret = accounts.issue_token(db_session, username, data, clock.now())
-        return _account(request, admin, db_session, username, token_result=result, secret=secret)
+        typed = {} if result.ok else accounts.typed_token_form(data)
+        return _account(request, admin, db_session, username, token_result=result, secret=secret, typed=typed)
 
     @post("/{username:str}/tokens/{prefix:str}/revoke", sync_to_thread=True)
     def revoke_token(
