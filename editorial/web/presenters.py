@@ -79,6 +79,9 @@ class Week:
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range(7)]
 
+    def has_items(self, desk: str) -> bool:
+        return any(items for (row, _), items in self.cells.items() if row == desk)
+
     def bounds(self) -> tuple[datetime, datetime]:
         return week_bounds(self.start, self.zone)
 

@@ -20,6 +20,7 @@ from editorial.revisions.review import review_diff
 from editorial.revisions.schemas import DiffRead, RevisionRead, RevisionSummary
 from editorial.web.markdown import render_markdown
 from editorial.web.rendering import state_label, zone_of
+from editorial.workflow import policy
 from editorial.workflow import services as workflow
 from editorial.workflow.schemas import TransitionRequest, UnavailableTransition, WorkflowStatus
 
@@ -42,6 +43,8 @@ class Review:
     """What ``from=signoff`` turned out to mean for this viewer."""
     blocked: list[UnavailableTransition]
     """Steps that leave the current state but are not the viewer's to take, with the policy's reason."""
+    may_edit: policy.Decision
+    """Whether the viewer may save a revision now (the editor tab says so)."""
     text: RevisionRead | None = None
     """The revision in full, when both ends of the diff are the same revision (nothing to compare yet)."""
     text_html: Markup | None = None
@@ -82,6 +85,7 @@ def review(
         view=view if view in VIEWS else "inline",
         since=since_label(session, loaded, principal),
         blocked=[u for u in status.unavailable or [] if u.id in leaving],
+        may_edit=policy.may_edit(principal, loaded.subject),
         text=text,
         text_html=render_markdown(text.body) if text else None,
     )

@@ -111,6 +111,10 @@ def test_the_editor_is_read_only_for_those_who_may_not_edit(
     assert page.status_code == 200
     assert "You cannot edit this article now: in editing, only editor may edit" in text_of(page.text)
     assert 'id="editor-form"' not in page.text
+    tab = re.compile(rf'<a class="shrink" href="/app/articles/{article}/edit"[^>]*>(\w+)</a>')
+    for url in (f"/app/articles/{article}", f"/app/articles/{article}/edit", f"/app/articles/{article}/history"):
+        assert tab.search(browser(people["writer"]).get(url).text).group(1) == "Text", url  # not offered as an editor
+        assert tab.search(browser(people["news_editor"]).get(url).text).group(1) == "Editor", url
     typed = {"base": "1", "title": "Mine now", "body": "My body", "authors": people["writer"]}
     refused = browser(people["writer"]).post(f"/app/articles/{article}/edit", typed)
     assert refused.status_code == 403
@@ -144,7 +148,7 @@ def test_review_diff_since_sign_off_inline_and_side_by_side(
     page = checker.get(f"/app/articles/{article}").text
     assert "Since your last sign-off" in text_of(page)
     assert "<del>Tuesday</del><ins>Wednesday</ins>" in page
-    assert "1 words added" in text_of(page)
+    assert "1 word added 1 word removed 1 field changed" in text_of(page)
     assert "struck through" in page  # the legend
     side = checker.get(f"/app/articles/{article}?from=1&to=2&view=side").text
     assert side.count("<del>Tuesday</del><ins>Wednesday</ins>") == 2
@@ -192,7 +196,8 @@ def test_the_schedule_week_is_a_table_of_rows_with_today_named(
     page = browser(people["news_editor"]).get("/app/schedule").text  # the clock's week: Thursday 1 January 2026
     table = page.split('role="table"')[1]
     assert table.count('role="row"') == 2  # the day names, then the one desk a news editor works on
-    assert re.search(r'<div class="row-group" role="row">\s*<div class="head" role="rowheader">News</div>', table)
+    assert re.search(r'<div class="row-group" role="row">\s*<div class="head" role="rowheader">News ', table)
+    assert "(nothing this week)" in table  # said where the empty days are hidden (a phone)
     assert ">Opinion<" not in table  # no role there: an empty row would only suggest they see it
     today = re.search(r'<div class="head today" role="columnheader" aria-current="date">(.*?)</div>', table, re.S)
     assert today is not None

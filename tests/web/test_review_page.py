@@ -22,6 +22,7 @@ def test_with_one_revision_the_review_page_shows_the_text(
     assert "The ferry runs all winter." in text
     assert "<em>ferry</em>" in page  # the body as it reads, Markdown rendered
     assert f"By {people['writer']}" in text
+    assert "words added" not in text  # no statistics of a comparison that was not made
     changed = browser(people["news_editor"]).get(f"/app/articles/{article}?from=1&to=1").text
     assert "Fares stay the same." in text_of(changed)
 

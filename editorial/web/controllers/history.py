@@ -14,6 +14,7 @@ from editorial.revisions import services as revisions
 from editorial.web.deps import SignedIn
 from editorial.web.presenters import timeline
 from editorial.web.rendering import render
+from editorial.workflow import policy
 from editorial.workflow import services as workflow
 
 SHOWN = 500
@@ -27,9 +28,12 @@ class HistoryController(Controller):
         self, request: Request[Any, Any, Any], viewer: SignedIn, db_session: DbSession, article_id: FromPath[int]
     ) -> Template:
         """Every save and every step of the article, newest first, each revision linked to its diff."""
-        article = articles.get(db_session, viewer.principal, article_id)
+        loaded = articles.load(db_session, viewer.principal, article_id)
+        article = articles.read(loaded.article, articles.head_of(db_session, loaded.article))
         transitions = workflow.history(db_session, viewer.principal, article_id, cursor=None, limit=SHOWN)
         saved = revisions.list_revisions(db_session, article_id, cursor=None, limit=SHOWN)
         moments = timeline(saved.items, transitions.items)
         more = bool(transitions.next_cursor or saved.next_cursor)
-        return render(request, viewer, "history.html", article=article, moments=moments, more=more, shown=SHOWN)
+        may_edit = policy.may_edit(viewer.principal, loaded.subject)
+        context = {"article": article, "moments": moments, "more": more, "shown": SHOWN, "may_edit": may_edit}
+        return render(request, viewer, "history.html", **context)

@@ -40,6 +40,7 @@ def _page(
         status=form.status if form else 200,
         review=page,
         article=page.article,
+        may_edit=page.may_edit,
         form=form,
         zones=zone_names(),
         done=titles.get(done) if done else None,
