@@ -52,7 +52,14 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         100, ge=1, description="attempts before one delivery is marked failed while its webhook otherwise succeeds"
     )
-    webhook_concurrency: int = Field(8, ge=1, le=100, description="deliveries one worker sends at once")
+    webhook_concurrency: int = Field(
+        16, ge=1, le=100, description="connections one worker keeps to each target (requests in flight to it at once)"
+    )
+    webhook_batch_size: int = Field(64, ge=1, le=1000, description="deliveries claimed per transaction")
+    webhook_retention_days: float = Field(
+        30.0, ge=0, description="days a delivered delivery and its attempts are kept; 0 keeps them for ever"
+    )
+    webhook_prune_interval_seconds: float = Field(3600.0, gt=0, description="how often a worker prunes the log")
     webhook_max_sleep_seconds: float = Field(30.0, gt=0, description="longest sleep between checks for due deliveries")
     diff_budget_seconds: float = Field(0.5, gt=0, description="worst-case time for one diff request (all fields)")
     diff_cache_entries: int = Field(512, ge=0, description="diffs kept in memory per process")

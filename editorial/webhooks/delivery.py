@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -26,12 +26,14 @@ from sqlmodel import Session
 from editorial.db.models import Event, Webhook, WebhookAttempt, WebhookDelivery
 from editorial.settings import Settings
 from editorial.webhooks import signing
+from editorial.webhooks.client import Client, TimeoutException
 from editorial.webhooks.services import DELIVERED, FAILED, PENDING
-from editorial.webhooks.targets import TargetRefused, check_target
+from editorial.webhooks.targets import TargetRefused
 
 log = logging.getLogger("editorial.webhooks")
 ERROR_BODY_BYTES = 500
-BODY_LIMIT_BYTES = 64 * 1024
+PIPELINE = 2
+"""Batches a worker has in flight at once: the next one is claimed while one is being sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,14 @@ class Result:
 
 
 def lease_seconds(settings: Settings) -> float:
-    """How long a claim holds: connect, send and answer may each take the timeout, plus a margin."""
-    return 3 * settings.webhook_timeout_seconds + 30
+    """How long a claim holds: every attempt of the batches in flight, one connection-wave after another, plus a margin.
+
+    An attempt takes at most the timeout once it has a connection; a worker has ``PIPELINE`` batches
+    in flight, sharing ``webhook_concurrency`` connections per target, so the last attempt of a
+    batch may start only after the earlier waves have ended.
+    """
+    waves = -(-PIPELINE * settings.webhook_batch_size // settings.webhook_concurrency)
+    return waves * settings.webhook_timeout_seconds + 30
 
 
 def _first_pending() -> ColumnElement[bool]:
@@ -80,10 +88,22 @@ def _first_pending() -> ColumnElement[bool]:
 
 
 def claim_due(session: Session, now: datetime, limit: int, settings: Settings) -> list[Claimed]:
-    """Lease up to ``limit`` due deliveries no other worker holds, longest due first."""
+    """Lease up to ``limit`` due deliveries no other worker holds, longest due first, with what they send."""
     rows = session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.event_id, Webhook.id, Webhook.url, Webhook.secret)
+        select(
+            WebhookDelivery.id,
+            Webhook.id,
+            Webhook.url,
+            Webhook.secret,
+            Event.seq,
+            Event.type,
+            Event.occurred_at,
+            Event.article_id,
+            Event.actor,
+            Event.data,
+        )
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(Event, Event.id == WebhookDelivery.event_id)
         .where(_first_pending(), WebhookDelivery.next_attempt_at <= now)
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
@@ -95,18 +115,17 @@ def claim_due(session: Session, now: datetime, limit: int, settings: Settings) -
     session.execute(
         update(WebhookDelivery).where(WebhookDelivery.id.in_([row[0] for row in rows])).values(next_attempt_at=lease)
     )
-    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_({row[1] for row in rows})))}
     return [
         Claimed(
             delivery_id=delivery_id,
             webhook_id=webhook_id,
             url=url,
             secret=secret,
-            message_id=signing.message_id(events[event_id].seq or 0),
-            body=signing.body(events[event_id]),
+            message_id=signing.message_id(seq or 0),
+            body=signing.encode(signing.document(seq or 0, kind, occurred_at, article_id, actor, data)),
             lease=lease,
         )
-        for delivery_id, event_id, webhook_id, url, secret in rows
+        for delivery_id, webhook_id, url, secret, seq, kind, occurred_at, article_id, actor, data in rows
     ]
 
 
@@ -119,20 +138,18 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-def send(client: httpx.Client, claimed: Claimed, *, at: datetime, timestamp: int, settings: Settings) -> Result:
-    """Make one attempt: check the target again, post the signed body, and read the answer briefly."""
+async def send(client: Client, claimed: Claimed, *, at: datetime, timestamp: int, settings: Settings) -> Result:
+    """Make one attempt: post the signed body to an address checked for this connection, and read the answer."""
     started = time.perf_counter()
     status_code: int | None = None
     try:
-        check_target(claimed.url, allow_private=settings.webhook_allow_private_targets)
         headers = signing.headers(claimed.secret, claimed.message_id, timestamp, claimed.body)
-        with client.stream("POST", claimed.url, content=claimed.body, headers=headers) as response:
-            status_code = response.status_code
-            answer = _read_some(response, started + settings.webhook_timeout_seconds)
-        error = None if 200 <= status_code < 300 else f"HTTP {status_code}: {answer[:ERROR_BODY_BYTES]!r}"
+        answer = await client.post(claimed.url, headers, claimed.body)
+        status_code = answer.status_code
+        error = None if 200 <= status_code < 300 else f"HTTP {status_code}: {answer.text[:ERROR_BODY_BYTES]!r}"
     except TargetRefused as refused:
         error = f"target refused: {refused.reason}"
-    except httpx.TimeoutException as timeout:
+    except TimeoutException as timeout:
         error = f"timed out after {settings.webhook_timeout_seconds:g} s ({type(timeout).__name__})"
     except Exception as failure:  # whatever went wrong is this attempt's outcome, recorded like any other
         error = f"{type(failure).__name__}: {failure}"
@@ -140,31 +157,48 @@ def send(client: httpx.Client, claimed: Claimed, *, at: datetime, timestamp: int
     return Result(claimed, at, status_code, error, round(duration_ms, 3))
 
 
-def _read_some(response: httpx.Response, deadline: float) -> str:
-    """Up to 64 KiB of the answer (read, so the connection can be reused), within the attempt's time."""
-    answer = b""
-    try:
-        for chunk in response.iter_bytes():
-            answer += chunk
-            if len(answer) >= BODY_LIMIT_BYTES or time.perf_counter() > deadline:
-                break
-    except httpx.HTTPError:
-        pass  # the status line is the answer; a body cut short changes nothing
-    return answer.decode("utf-8", "replace")
-
-
 def record(session: Session, results: list[Result], now: datetime, settings: Settings) -> None:
     """Write a batch's attempts; then, for each delivery whose lease still holds, the outcome.
 
-    One locking read for the batch and one insert of its attempts; a success resets the webhook's
-    run of failures with one statement per webhook, not per delivery (a failure in between makes
-    the next success reset it again, so the count is what sending them in order would leave).
+    The successes (nearly every result) are one ``UPDATE`` per lease and status code, which
+    checks the lease itself; the rest get one locking read. Then one insert of every attempt,
+    and one reset of the run of failures per webhook, issued where sending them in order would
+    have issued it (a failure after a success counts from zero, as it would have).
     """
-    ids = [result.claimed.delivery_id for result in results]
-    deliveries = {
+    ours: set[int] = set()
+    succeeded: dict[tuple[datetime, int], list[int]] = defaultdict(list)
+    for result in results:
+        if result.ok:
+            assert result.status_code is not None
+            succeeded[(result.claimed.lease, result.status_code)].append(result.claimed.delivery_id)
+    for (lease, status_code), ids in succeeded.items():
+        ours.update(
+            session.scalars(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id.in_(ids),
+                    WebhookDelivery.status == PENDING,
+                    WebhookDelivery.next_attempt_at == lease,
+                )
+                .values(
+                    status=DELIVERED,
+                    delivered_at=now,
+                    attempts=WebhookDelivery.attempts + 1,
+                    last_status_code=status_code,
+                    last_error=None,
+                )
+                .returning(WebhookDelivery.id)
+            )
+        )
+    others = [r.claimed.delivery_id for r in results if r.claimed.delivery_id not in ours]
+    locked = {
         delivery.id: delivery
-        for delivery in session.scalars(
-            select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).with_for_update(of=WebhookDelivery)
+        for delivery in (
+            session.scalars(
+                select(WebhookDelivery).where(WebhookDelivery.id.in_(others)).with_for_update(of=WebhookDelivery)
+            )
+            if others
+            else ()
         )
     }
     attempts = [
@@ -176,31 +210,38 @@ def record(session: Session, results: list[Result], now: datetime, settings: Set
             "duration_ms": result.duration_ms,
         }
         for result in results
-        if result.claimed.delivery_id in deliveries  # else the webhook was deleted meanwhile
+        if result.claimed.delivery_id in ours or result.claimed.delivery_id in locked  # else deleted meanwhile
     ]
     if attempts:
         session.execute(insert(WebhookAttempt), attempts)
-    reset: set[int] = set()
+    unreset: set[int] = set()
     for result in results:
         claimed = result.claimed
-        delivery = deliveries.get(claimed.delivery_id)
+        if result.ok:
+            if claimed.delivery_id in ours:
+                unreset.add(claimed.webhook_id)
+            continue
+        delivery = locked.get(claimed.delivery_id)
         if delivery is None or delivery.status != PENDING or delivery.next_attempt_at != claimed.lease:
             continue  # deleted, redelivered, or the lease expired and another worker took it: theirs
+        if claimed.webhook_id in unreset:
+            unreset.discard(claimed.webhook_id)
+            _reset_failures(session, [claimed.webhook_id])
         delivery.attempts += 1
         delivery.last_status_code, delivery.last_error = result.status_code, result.error
-        if result.ok:
-            delivery.status, delivery.delivered_at = DELIVERED, now
-            if claimed.webhook_id not in reset:
-                reset.add(claimed.webhook_id)
-                session.connection().execute(
-                    update(Webhook)
-                    .where(Webhook.id == claimed.webhook_id, Webhook.consecutive_failures != 0)
-                    .values(consecutive_failures=0)
-                )
-        else:
-            reset.discard(claimed.webhook_id)
-            _failed(session, delivery, result, now, settings)
+        _failed(session, delivery, result, now, settings)
         session.add(delivery)
+    if unreset:
+        _reset_failures(session, sorted(unreset))
+
+
+def _reset_failures(session: Session, webhook_ids: list[int]) -> None:
+    """End the webhooks' runs of failures (a row that has none is not written, nor locked)."""
+    session.execute(
+        update(Webhook)
+        .where(Webhook.id.in_(webhook_ids), Webhook.consecutive_failures != 0)
+        .values(consecutive_failures=0)
+    )
 
 
 def _failed(session: Session, delivery: WebhookDelivery, result: Result, now: datetime, settings: Settings) -> None:

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from editorial import __version__
-from editorial.db.models import Event
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
@@ -31,18 +30,20 @@ def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-def payload(event: Event) -> dict[str, Any]:
+def document(
+    seq: int, kind: str, occurred_at: datetime, article_id: int, actor: str, data: dict[str, Any]
+) -> dict[str, Any]:
     """The JSON document sent for an event: its type, when it happened, and what it says."""
     return {
-        "type": event.type,
-        "timestamp": _iso(event.occurred_at),
-        "data": {"id": event.seq, "article_id": event.article_id, "actor": event.actor, **event.data},
+        "type": kind,
+        "timestamp": _iso(occurred_at),
+        "data": {"id": seq, "article_id": article_id, "actor": actor, **data},
     }
 
 
-def body(event: Event) -> bytes:
-    """The request body: the payload as compact UTF-8 JSON (the exact bytes that are signed)."""
-    return json.dumps(payload(event), separators=(",", ":"), ensure_ascii=False).encode()
+def encode(document: dict[str, Any]) -> bytes:
+    """The request body: the document as compact UTF-8 JSON (the exact bytes that are signed)."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def signature(secret: str, msg_id: str, timestamp: int, content: bytes) -> str:

@@ -3,7 +3,8 @@
 A service that posts wherever an admin points it must not become a way into the network it runs
 in, so loopback, private, link-local, reserved, multicast and unspecified addresses are refused
 unless ``webhook_allow_private_targets`` is set. The check is made when the webhook is created and
-again before every attempt, since the name may resolve elsewhere by then.
+again whenever the worker opens a connection, on the very addresses it then connects to
+(``client.py``), since the name may resolve elsewhere by then.
 """
 
 from __future__ import annotations
@@ -58,24 +59,27 @@ def check_url(url: str) -> tuple[str, int]:
     return parts.hostname, port or (443 if parts.scheme.lower() == "https" else 80)
 
 
+def check_addresses(host: str, addresses: list[str], *, allow_private: bool) -> None:
+    """Refuse ``host`` if any of the addresses it resolved to is not public (unless private targets are allowed)."""
+    if allow_private:
+        return
+    for address in addresses:
+        refusal = _refusal(ipaddress.ip_address(address))
+        if refusal is not None:
+            raise TargetRefused(f"{host} is {refusal}; set EDITORIAL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it")
+
+
 def check_target(url: str, *, allow_private: bool) -> None:
     """Refuse a URL a webhook may not send to (resolving its host unless private targets are allowed)."""
     host, port = check_url(url)
     if allow_private:
         return
     try:
-        literal = ipaddress.ip_address(host)
+        addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
-        literal = None
-    if literal is not None:
-        addresses = [literal]
-    else:
         try:
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as error:
             raise TargetRefused(f"the host {host} does not resolve ({error})") from None
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
-    for address in addresses:
-        refusal = _refusal(address)
-        if refusal is not None:
-            raise TargetRefused(f"{host} is {refusal}; set EDITORIAL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it")
+        addresses = [str(info[4][0]).split("%", 1)[0] for info in found]
+    check_addresses(host, addresses, allow_private=False)

@@ -3,23 +3,30 @@
 Like the scheduler, it never polls on a fixed interval: it sleeps until the earliest
 ``next_attempt_at`` (at most ``webhook_max_sleep_seconds``). New deliveries wake it: in this
 process through an ``after_commit`` hook, in others through ``NOTIFY editorial_webhooks``.
+
+A pass is pipelined on an asyncio loop of the worker's own: while one batch is being sent (every
+delivery of it at once, over kept-alive connections), the next is claimed; each batch's outcomes
+are recorded as soon as it is sent. Database work runs on one thread beside the loop, so the
+loop keeps sending while a statement waits. Order per article holds across batches in flight:
+a delivery is claimable only once every earlier one of its article is recorded delivered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
-import httpx
 from sqlmodel import Session
 
 from editorial.db import Database
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.loop import DueLoop, Wait, process_name
 from editorial.settings import Settings
-from editorial.webhooks import delivery, wakeup
-from editorial.webhooks.delivery import Claimed, Result
+from editorial.webhooks import delivery, pruning, wakeup
+from editorial.webhooks.client import Client, Resolve
+from editorial.webhooks.delivery import PIPELINE, Claimed, Result
 
 log = logging.getLogger("editorial.webhooks")
 
@@ -32,6 +39,7 @@ class DeliveryWorker(DueLoop):
 
     ``clock`` decides what is due and dates the attempts; ``wall_clock`` stamps ``webhook-timestamp``,
     which receivers compare with their own clock, so it is the real time unless a test says otherwise.
+    ``resolve`` replaces the system resolver (tests).
     """
 
     channel = wakeup.CHANNEL
@@ -46,40 +54,49 @@ class DeliveryWorker(DueLoop):
         name: str | None = None,
         wait: Wait | None = None,
         standalone: bool = False,
-        transport: httpx.BaseTransport | None = None,
+        resolve: Resolve | None = None,
         wall_clock: Clock | None = None,
     ) -> None:
         super().__init__(db, clock, wait=wait, standalone=standalone)
         self.settings = settings or db.settings
         self.name = name or worker_name()
         self.wall_clock = wall_clock or SystemClock()
-        self._client = httpx.Client(
+        self._loop = asyncio.new_event_loop()
+        self._client = Client(
             timeout=self.settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=self.settings.webhook_concurrency),
+            connections=self.settings.webhook_concurrency,
+            allow_private=self.settings.webhook_allow_private_targets,
+            resolve=resolve,
         )
-        self._senders = ThreadPoolExecutor(self.settings.webhook_concurrency, thread_name_prefix="webhook-send")
+        self._database = ThreadPoolExecutor(1, thread_name_prefix="webhook-db")
+        self._pruned_at: datetime | None = None
         wakeup.register(self)
 
     def close(self) -> None:
-        """Release the HTTP connections and the sending threads."""
-        self._senders.shutdown(wait=True)
+        """Release the HTTP connections, the loop and the database thread (once; later calls do nothing)."""
+        if self._loop.is_closed():
+            return
         self._client.close()
+        self._loop.run_until_complete(asyncio.sleep(0))  # let the transports finish closing
+        self._loop.close()
+        self._database.shutdown(wait=True)
 
     def claim(self) -> list[Claimed]:
-        """Lease a batch of due deliveries (one per sending thread), committed before anything is sent."""
+        """Lease a batch of due deliveries, committed before anything is sent."""
         with self.db.transaction() as session:
-            return delivery.claim_due(session, self.clock.now(), self.settings.webhook_concurrency, self.settings)
+            return delivery.claim_due(session, self.clock.now(), self.settings.webhook_batch_size, self.settings)
 
     def send(self, batch: list[Claimed]) -> list[Result]:
-        """Send a leased batch at once, one thread each, outside any transaction."""
-        timestamp, settings = int(self.wall_clock.now().timestamp()), self.settings
+        """Send a leased batch, outside any transaction (tests; a pass sends on its own loop)."""
+        return self._loop.run_until_complete(self._send(batch))
 
-        def attempt(claimed: Claimed) -> Result:
-            return delivery.send(self._client, claimed, at=self.clock.now(), timestamp=timestamp, settings=settings)
-
-        return list(self._senders.map(attempt, batch))
+    async def _send(self, batch: list[Claimed]) -> list[Result]:
+        timestamp, settings, at = int(self.wall_clock.now().timestamp()), self.settings, self.clock.now()
+        return list(
+            await asyncio.gather(
+                *(delivery.send(self._client, c, at=at, timestamp=timestamp, settings=settings) for c in batch)
+            )
+        )
 
     def record(self, results: list[Result]) -> None:
         """Write the attempts and their outcomes in one new transaction."""
@@ -87,24 +104,58 @@ class DeliveryWorker(DueLoop):
             delivery.record(session, results, self.clock.now(), self.settings)
 
     def run_once(self) -> list[Result]:
-        """Send everything due now, batch by batch, until nothing is due; returns every attempt made."""
-        results: list[Result] = []
-        while not self._stopped.is_set():
-            batch = self.claim()
-            if not batch:
-                break
-            sent = self.send(batch)
-            self.record(sent)
-            results += sent
-            for result in sent:
-                if not result.ok:
-                    log.info(
-                        "webhook %s delivery %s failed",
-                        result.claimed.webhook_id,
-                        result.claimed.delivery_id,
-                        extra={"fields": {"error": result.error, "status_code": result.status_code}},
-                    )
+        """Send everything due now until nothing is due (pruning old deliveries when it is time); every attempt made."""
+        results = self._loop.run_until_complete(self._drain())
+        self.prune_if_due()
         return results
+
+    async def _drain(self) -> list[Result]:
+        loop, results = asyncio.get_running_loop(), []
+        in_flight: set[asyncio.Task[list[Result]]] = set()
+        try:
+            while not self._stopped.is_set():
+                if len(in_flight) < PIPELINE:
+                    batch = await loop.run_in_executor(self._database, self.claim)
+                    if batch:
+                        in_flight.add(asyncio.create_task(self._deliver(batch)))
+                        continue
+                if not in_flight:
+                    break
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    results += task.result()
+        finally:
+            for outcome in await asyncio.gather(*in_flight, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                results += outcome
+        return results
+
+    async def _deliver(self, batch: list[Claimed]) -> list[Result]:
+        sent = await self._send(batch)
+        await asyncio.get_running_loop().run_in_executor(self._database, self.record, sent)
+        for result in sent:
+            if not result.ok:
+                log.info(
+                    "webhook %s delivery %s failed",
+                    result.claimed.webhook_id,
+                    result.claimed.delivery_id,
+                    extra={"fields": {"error": result.error, "status_code": result.status_code}},
+                )
+        return sent
+
+    def prune_if_due(self) -> int:
+        """Delete deliveries delivered longer ago than the retention, at most once per prune interval."""
+        retention = self.settings.webhook_retention_days
+        now = self.clock.now()
+        interval = timedelta(seconds=self.settings.webhook_prune_interval_seconds)
+        if not retention or (self._pruned_at is not None and now - self._pruned_at < interval):
+            return 0
+        self._pruned_at = now
+        pruned = pruning.prune_delivered(self.db, now - timedelta(days=retention))
+        if pruned:
+            log.info("pruned %s delivered webhook deliveries", pruned, extra={"fields": {"pruned": pruned}})
+        return pruned
 
     def next_due_at(self, session: Session) -> datetime | None:
         return delivery.next_due_at(session)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int = 0
+    client_port: int = 0
 
     @property
     def message_id(self) -> str:
@@ -31,7 +34,9 @@ class Received:
 class Receiver:
     """``answer(request) -> status`` decides each response (200 unless told); ``stop``/``start`` refuse or accept."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        self.keep_alive = keep_alive
+        self.connections: list[Any] = []
         self.received: list[Received] = []
         self.answer: Callable[[Received], int] = lambda _: 200
         self._busy = 0
@@ -48,20 +53,28 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
+            def setup(self) -> None:
+                super().setup()
+                receiver.connections.append(self.connection)
+
             def do_POST(self) -> None:
                 with receiver._idle:
                     receiver._busy += 1
                 try:
                     body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                    request = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    request = Received(self.path, headers, body, client_port=self.client_address[1])
                     request.status = receiver.answer(request)
                     with receiver._idle:
                         receiver.received.append(request)
                         receiver._idle.notify_all()
+                    answer = b"" if request.status in (204, 304) else b"ok"  # those two have no body
                     self.send_response(request.status)
-                    self.send_header("content-length", "2")
+                    self.send_header("content-length", str(len(answer)))
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(answer)
                 except OSError:
                     pass  # the sender gave up waiting
                 finally:
@@ -83,6 +96,13 @@ class Receiver:
         self._server.shutdown()
         self._server.server_close()
         self._server = None
+
+    def drop_connections(self) -> None:
+        """Close every connection accepted so far from this side, as a server ending idle keep-alives does."""
+        for connection in self.connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self.connections.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> None:
         """Wait until ``count`` requests have been answered (for a worker running in its own thread)."""

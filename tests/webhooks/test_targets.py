@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -102,3 +104,57 @@ def test_the_target_is_checked_again_before_every_attempt(
     assert receiver.received == [], "nothing was sent"
     [logged] = newsroom["admin"].get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"]
     assert (logged["status"], logged["attempts"][0]["error"]) == ("pending", refused.error)
+
+
+def test_a_name_rebound_to_loopback_after_the_check_is_never_connected_to(
+    newsroom: dict[str, Actor],
+    receiver: Receiver,
+    emit: Emit,
+    make_worker: MakeWorker,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name answers a public address to the check, then 127.0.0.1 to the connect."""
+    url = f"http://rebind.test:{receiver.port}/hooks"
+    created = newsroom["admin"].post("/api/v1/webhooks", json={"url": url})  # the tests allow private targets
+    assert created.status_code == 201, created.text
+    answers = [["93.184.215.14"], ["127.0.0.1"]]
+    lookups: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        assert host == "rebind.test", host
+        lookups.append(host)
+        address = answers[min(len(lookups), len(answers)) - 1][0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    connected: list[str] = []
+    real_connect = asyncio.BaseEventLoop.create_connection
+
+    async def create_connection(self: Any, factory: Any, host: Any = None, port: Any = None, **kwargs: Any) -> Any:
+        connected.append(host)
+        if host != "127.0.0.1":
+            raise ConnectionRefusedError(f"the test lets nothing leave the machine ({host})")
+        return await real_connect(self, factory, host, port, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(asyncio.BaseEventLoop, "create_connection", create_connection)
+    emit((1, "article.created"))
+    [first] = make_worker(webhook_allow_private_targets=False).run_once()
+    assert receiver.received == [], "the request never reached 127.0.0.1"
+    assert (lookups, connected) == (["rebind.test"], ["93.184.215.14"]), "connected to the address checked"
+    assert "ConnectError" in (first.error or "")
+
+    clock.advance(timedelta(hours=2))
+    [second] = make_worker(webhook_allow_private_targets=False).run_once()
+    assert second.error == (
+        "target refused: rebind.test is a loopback address (127.0.0.1); "
+        "set EDITORIAL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it"
+    )
+    assert connected == ["93.184.215.14"], "refused before any connection"
+    assert receiver.received == []
+
+    clock.advance(timedelta(hours=2))
+    [allowed] = make_worker(webhook_allow_private_targets=True).run_once()
+    assert allowed.ok, allowed.error
+    [request] = receiver.received
+    assert request.headers["host"] == f"rebind.test:{receiver.port}", "sent by name, to the address resolved"
