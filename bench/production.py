@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,11 +32,11 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, select
 
-from bench.load import _percentile
 from bench.production_audit import Audit, HistoryRow, history_snapshot, run_audit
 from bench.production_cluster import PrivateCluster
 from bench.production_fleet import Fleet
 from bench.production_load import NewsroomLoad, Records, Tokens
+from bench.production_report import report, summary
 from bench.report import context
 from bench.webhooks import Receiver
 from editorial.auth import services as auth
@@ -58,7 +57,6 @@ PEOPLE = {
     "checker": ["fact_checker:news"],
     "robot": ["automation"],
 }
-OPERATIONS = ("create", "save", "transition", "schedule", "read", "worklist")
 
 
 @dataclass
@@ -93,10 +91,10 @@ class RunResult:
         return self.audit.passed and self.drained and not self.records.unexpected_5xx
 
 
-def seed(db: Database, hooks: dict[str, str]) -> Tokens:
-    """The newsroom's people with a token each, and the webhook subscriptions (name -> URL)."""
+def seed(db: Database, hooks: dict[str, str]) -> tuple[Tokens, dict[str, int]]:
+    """The newsroom's people with a token each, and the webhook subscriptions (types -> URL; their ids)."""
     now = datetime.now(UTC)
-    tokens = {}
+    tokens, webhooks = {}, {}
     with db.transaction() as session:
         for username, roles in PEOPLE.items():
             refs = [RoleRef(role=r.partition(":")[0], desk=r.partition(":")[2] or None) for r in roles]
@@ -104,8 +102,10 @@ def seed(db: Database, hooks: dict[str, str]) -> Tokens:
             tokens[username] = auth.create_token(session, user, now=now, name="production bench")[1]
         for types, url in hooks.items():
             event_types = [] if types == "all" else [types]
-            create_webhook(session, WebhookCreate(url=url, event_types=event_types), now=now, allow_private=True)
-    return Tokens([tokens[f"writer{n}"] for n in range(1, 5)], tokens["editor"], tokens["checker"], tokens["robot"])
+            data = WebhookCreate(url=url, event_types=event_types)
+            webhooks[types] = create_webhook(session, data, now=now, allow_private=True).id
+    people = Tokens([tokens[f"writer{n}"] for n in range(1, 5)], tokens["editor"], tokens["checker"], tokens["robot"])
+    return people, webhooks
 
 
 def _create_database(cluster: PrivateCluster) -> str:
@@ -158,7 +158,7 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
     with PrivateCluster(keep=options.keep) as cluster, Receiver() as every, Receiver() as published:
         url = _create_database(cluster)
         db = Database(Settings(database_url=url))
-        tokens = seed(db, {"all": every.url, "article.published": published.url})
+        tokens, webhooks = seed(db, {"all": every.url, "article.published": published.url})
         fleet = Fleet.build(url, logs, api=options.api, schedulers=options.schedulers, workers=options.workers)
         try:
             fleet.start()
@@ -202,11 +202,14 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
             drain_seconds = time.monotonic() - drain_started
             say(
                 f"  load ended after {load.records.seconds:.1f} s; drained in {drain_seconds:.1f} s"
-                + ("" if drained else " (TIMED OUT)")
+                + ("" if drained else f" (TIMED OUT; still scheduled, pending deliveries: {_outstanding(db)})")
             )
         finally:
             fleet.stop()
-        received = {1: {mid for mid, _ in every.arrivals}, 2: {mid for mid, _ in published.arrivals}}
+        received = {
+            webhooks["all"]: {mid for mid, _ in every.arrivals},
+            webhooks["article.published"]: {mid for mid, _ in published.arrivals},
+        }
         audit = run_audit(db, load.records, received, snapshot)
         db.dispose()
     result = RunResult(
@@ -225,71 +228,6 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
     if result.passed and not options.keep:
         shutil.rmtree(logs, ignore_errors=True)
     return result
-
-
-def operations_table(records: Records) -> str:
-    """Per operation: 2xx per second, p50 and p99 of the 2xx, and the other answers."""
-    header = f"{'operation':12} {'2xx':>7} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}  other answers"
-    rows = [header, "-" * len(header)]
-    for op in [*OPERATIONS, "total"]:
-        if op == "total":
-            latencies = sorted(x for values in records.latencies.values() for x in values)
-            statuses = dict(sum(records.statuses.values(), Counter()))
-        else:
-            latencies = sorted(records.latencies.get(op, []))
-            statuses = dict(records.statuses.get(op, {}))
-        other = ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items()) if not 200 <= s < 300)
-        rate = len(latencies) / records.seconds if records.seconds else 0.0
-        rows.append(
-            f"{op:12} {len(latencies):7} {rate:8.1f} {_percentile(latencies, 50):8.1f}"
-            f" {_percentile(latencies, 99):8.1f}  {other}"
-        )
-    if records.connection:
-        rows.append("connections: " + ", ".join(f"{k}: {v}" for k, v in sorted(records.connection.items())))
-    return "\n".join(rows)
-
-
-def report(result: RunResult) -> str:
-    r = result.records
-    lines = [
-        f"{result.options.api} API processes, {r.seconds:.1f} s, {result.options.users} virtual users, "
-        f"faults {'on' if result.options.faults else 'off'}; stories finished {r.stories_done}; "
-        f"scheduled (2xx) {len(r.scheduled)}; saves (2xx) {len(r.saves)}; load average {result.load}",
-        operations_table(r),
-        "cores busy during the load: " + ", ".join(f"{kind} {cores:.2f}" for kind, cores in result.cpu.items()),
-        "",
-        result.audit.table(),
-    ]
-    if any(result.tracebacks.values()):
-        lines.append("tracebacks in the process logs (expected around the faults): " + ", ".join(
-            f"{name} {n}" for name, n in result.tracebacks.items() if n))  # fmt: skip
-    lines.append(f"result: {'PASS' if result.passed else 'FAIL'}")
-    return "\n".join(lines)
-
-
-def summary(result: RunResult) -> dict[str, Any]:
-    r = result.records
-    ops = {}
-    for op in OPERATIONS:
-        values = sorted(r.latencies.get(op, []))
-        ops[op] = {
-            "ok": len(values),
-            "per_s": round(len(values) / r.seconds, 2) if r.seconds else 0,
-            "p50_ms": round(_percentile(values, 50), 2),
-            "p99_ms": round(_percentile(values, 99), 2),
-            "statuses": {str(k): v for k, v in sorted(r.statuses.get(op, {}).items())},
-        }
-    return {
-        "api": result.options.api,
-        "seconds": round(r.seconds, 2),
-        "ok_per_s": round(r.count(2) / r.seconds, 2) if r.seconds else 0,
-        "operations": ops,
-        "audit": {c.invariant: {"checked": c.checked, "violations": len(c.violations)} for c in result.audit.checks},
-        "passed": result.passed,
-        "load_average": result.load,
-        "cores_busy": {kind: round(cores, 3) for kind, cores in result.cpu.items()},
-        "timeline": result.timeline,
-    }
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -49,6 +49,8 @@ class PrivateCluster:
         self.data = self.root / "data"
         self.log = self.root / "postgresql.log"
         self._as: list[str] = []
+        self.spent = 0.0
+        """CPU seconds of the servers a restart stopped (kept, since their processes are gone)."""
         if os.geteuid() == 0:
             try:
                 owner = pwd.getpwnam(OS_USER)
@@ -86,8 +88,8 @@ class PrivateCluster:
         try:
             postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
-            return 0.0
-        total = 0.0
+            return self.spent
+        ticks = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -95,13 +97,14 @@ class PrivateCluster:
                 continue
             pid, ppid = int(stat.parent.name), int(fields[1])
             if pid == postmaster:
-                total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+                ticks += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
             elif ppid == postmaster:
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+                ticks += int(fields[11]) + int(fields[12])
+        return self.spent + ticks / os.sysconf("SC_CLK_TCK")
 
     def restart(self) -> None:
         """``pg_ctl restart -m fast``: every session is cut off, open transactions rolled back."""
+        self.spent = self.cpu_seconds()
         self._pg_ctl("restart", "-m", "fast")
 
     def stop(self) -> None:

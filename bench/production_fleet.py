@@ -40,6 +40,8 @@ class Process:
     port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    spent: float = 0.0
+    """CPU seconds of the instances killed so far."""
     exit_codes: list[int] = field(default_factory=list)
 
     @property
@@ -81,6 +83,7 @@ class Process:
 
     def kill9(self) -> None:
         assert self.process is not None
+        self.spent += cpu_seconds(self.process.pid) or 0.0
         self.process.send_signal(signal.SIGKILL)
         self.exit_codes.append(self.process.wait())
 
@@ -98,8 +101,8 @@ class Process:
         self.process = None
 
     def cpu_seconds(self) -> float:
-        """CPU time of the running instance (an instance killed earlier is not counted)."""
-        return (cpu_seconds(self.process.pid) or 0.0) if self.process is not None else 0.0
+        """CPU time of every instance so far (a killed one up to the moment it was killed)."""
+        return self.spent + ((cpu_seconds(self.process.pid) or 0.0) if self.process is not None else 0.0)
 
     def tracebacks(self) -> int:
         return self.log_path.read_text(errors="replace").count("Traceback") if self.log_path.exists() else 0
