@@ -69,7 +69,7 @@ def _articles(session: Session, names: dict[int, str]) -> Iterator[str]:
         )
         yield dump({"kind": "article", **record})
     for revision in _all(session, select(Revision).order_by(Revision.article_id, Revision.number)):
-        record = revision.model_dump(exclude={"id", "body", "body_base", "body_delta", "saved_by_id"})
+        record = revision.model_dump(exclude={"id", "body", "body_base", "body_packed", "saved_by_id"})
         content = stored_content(session, revision)  # the full text, however it is stored
         yield dump({"kind": "revision", **record, **content, "saved_by": names[revision.saved_by_id]})
 

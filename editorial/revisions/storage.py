@@ -1,25 +1,40 @@
-"""Compact revision storage: the head is a full copy, older bodies are deltas, snapshots bound the chains.
+"""Compact revision storage: the head is a full copy, older bodies are packed snapshots and deltas.
 
 Revisions are numbered in blocks of ``BLOCK`` (1..64, 65..128, ...). The first of a block is a
-full snapshot; revision ``s + i`` of the block at ``s`` is stored as a diff-match-patch delta
-(``diff_toDelta``) against revision ``s + (i & (i - 1))`` (a skip-delta), so reading any
-revision applies at most log2(BLOCK) deltas. The head is always a full copy (reads and search
-use it); when a save makes a new head, the previous one is compacted. A body whose delta would
-not be smaller than the text stays a snapshot. Content never changes: only its representation,
-and every representation rebuilds exactly (``editorial revisions verify`` checks each hash).
+snapshot; revision ``s + i`` of the block at ``s`` is stored as a delta against revision
+``s + (i & (i - 1))`` (a skip-delta), so reading any revision applies at most log2(BLOCK)
+deltas. The head is always a full copy in ``body`` (reads and search use it); when a save makes
+a new head, the previous one is packed (``revisions/packing.py``: compressed, with a codec byte)
+into ``body_packed``, as its delta or as a snapshot, whichever is smaller. Content never changes:
+only its representation, and every representation rebuilds exactly (``editorial revisions
+verify`` checks each hash).
 """
 
 from __future__ import annotations
 
-from diff_match_patch import diff_match_patch
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from editorial.db.models import Revision
+from editorial.lib.cache import LRUCache
 from editorial.revisions.diffing import Granularity, diff_text
+from editorial.revisions.packing import pack_delta, pack_snapshot, unpack_delta, unpack_snapshot
 
 BLOCK = 64
 ENCODE_BUDGET_SECONDS = 0.05
+CHAIN = BLOCK.bit_length()
+"""The most rows a rebuild reads: the revision and at most log2(BLOCK) bases."""
+BASE_CACHE_ENTRIES = 256
+"""Decoded bases kept per process, by content hash (a revision's content never changes); at most this many bodies."""
+_bases: LRUCache[str] = LRUCache(BASE_CACHE_ENTRIES)
+
+_COLUMNS = (Revision.number, Revision.content_hash, Revision.body, Revision.body_base, Revision.body_packed)
+# One statement of fixed shape: an expanding IN list is rendered anew on every execution, which
+# cost about 0.17 ms a read on SQLite, as much as a whole read of a full copy (docs/performance.md).
+_CHAIN_ROWS = select(*_COLUMNS).where(
+    Revision.article_id == bindparam("article"), Revision.number.in_([bindparam(f"n{i}") for i in range(CHAIN)])
+)
+_ONE_ROW = select(*_COLUMNS).where(Revision.article_id == bindparam("article"), Revision.number == bindparam("n0"))
 
 
 def delta_base(number: int, block: int = BLOCK) -> int | None:
@@ -29,58 +44,63 @@ def delta_base(number: int, block: int = BLOCK) -> int | None:
     return None if index == 0 else start + (index & (index - 1))
 
 
-def encode(old: str, new: str) -> str:
+def encode(old: str, new: str) -> bytes:
+    """A packed delta that rebuilds ``new`` from ``old``."""
     # A word diff, not a character one: a rewritten sentence becomes one insert instead of dozens of
     # scraps of common letters, so deltas are smaller and far quicker to decode (bench/storage.py).
-    # A diff cut short by the budget is still exact, only larger; compact() then keeps the text.
+    # A diff cut short by the budget is still exact, only larger; compact() then keeps a snapshot.
     # The budget is small because a save waits for it (holding SQLite's write lock): after a
     # whole-body rewrite, a full second per save was measured with 1 s (bench/storage.py).
-    return diff_match_patch().diff_toDelta(diff_text(old, new, Granularity.word, budget=ENCODE_BUDGET_SECONDS).ops)
+    return pack_delta(old, diff_text(old, new, Granularity.word, budget=ENCODE_BUDGET_SECONDS).ops)
 
 
-def decode(old: str, delta: str) -> str:
-    engine = diff_match_patch()
-    return engine.diff_text2(engine.diff_fromDelta(old, delta))
+def decode(old: str, packed: bytes) -> str:
+    """The body a packed delta rebuilds from ``old``."""
+    return unpack_delta(old, packed)
 
 
 def compact(session: Session, revision: Revision) -> None:
-    """Store a revision that is no longer the head as a delta, when that is smaller."""
-    base = delta_base(revision.number)
-    if base is None or revision.body is None:
+    """Pack a revision that is no longer the head: as a delta against its base or a snapshot, whichever is smaller."""
+    if revision.body is None:
         return
-    delta = encode(body_of(session, revision.article_id, base), revision.body)
-    if len(delta) < len(revision.body):
-        revision.body, revision.body_base, revision.body_delta = None, base, delta
-        session.add(revision)
+    packed, base = pack_snapshot(revision.body), delta_base(revision.number)
+    if base is not None:
+        delta = encode(body_of(session, revision.article_id, base), revision.body)
+        if len(delta) < len(packed):
+            packed = delta
+        else:
+            base = None
+    revision.body, revision.body_base, revision.body_packed = None, base, packed
+    session.add(revision)
 
 
-def body_of(session: Session, article_id: int, number: int) -> str:
-    """The exact body of a revision, rebuilt from its snapshot and deltas if need be."""
+def body_of(session: Session, article_id: int, number: int, *, cached: bool = True) -> str:
+    """The exact body of a revision, rebuilt from its snapshot and deltas if need be.
+
+    ``cached=False`` rebuilds every base from the rows (``editorial revisions verify`` does).
+    """
     wanted = [number]
     while (base := delta_base(wanted[-1])) is not None:
         wanted.append(base)
-    rows = {
-        n: (body, base, delta)
-        for n, body, base, delta in session.execute(
-            select(Revision.number, Revision.body, Revision.body_base, Revision.body_delta).where(
-                Revision.article_id == article_id, Revision.number.in_(wanted)
-            )
-        )
-    }
-    chain, current = [], number
-    while True:
+    wanted += wanted[-1:] * (CHAIN - len(wanted))
+    # Core, not the ORM: rows are only read here, and whatever state a row is in (flushed or not)
+    # it holds the same content, so the ORM's autoflush and entity machinery buy nothing.
+    connection = session.connection()
+    params = {"article": article_id, **{f"n{i}": n for i, n in enumerate(wanted)}}
+    rows = {row[0]: row[1:] for row in connection.execute(_CHAIN_ROWS, params)}
+
+    def rebuild(current: int) -> str:
         if current not in rows:  # a base stored under other block rules: fetch it too
-            row = session.execute(
-                select(Revision.body, Revision.body_base, Revision.body_delta).where(
-                    Revision.article_id == article_id, Revision.number == current
-                )
-            ).one()
-            rows[current] = tuple(row)
-        body, base, delta = rows[current]
+            rows[current] = connection.execute(_ONE_ROW, {"article": article_id, "n0": current}).one()[1:]
+        digest, body, base, packed = rows[current]
         if body is not None:
-            break
-        chain.append(delta)
-        current = base
-    for delta in reversed(chain):
-        body = decode(body, delta)
-    return body
+            return body
+
+        def unpack() -> str:
+            return unpack_snapshot(packed) if base is None else unpack_delta(rebuild(base), packed)
+
+        # Only bases are kept: each is shared by the revisions stored against it (a snapshot by its
+        # whole block), where the revision asked for is typically read once (diffs cache their own).
+        return _bases.get_or_compute(digest, unpack) if cached and current != number else unpack()
+
+    return rebuild(number)

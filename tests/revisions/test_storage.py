@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,8 @@ from sqlalchemy import func, select, update
 
 from editorial.db import Database
 from editorial.db.models import Revision
+from editorial.revisions import packing
+from editorial.revisions.services import verify_all
 from editorial.revisions.storage import BLOCK, decode, delta_base, encode
 from tests.support import Actor
 
@@ -81,7 +84,7 @@ def test_every_saved_revision_reads_back_exactly(newsroom: dict[str, Actor], see
         assert read["body"] == saved[number], number
 
 
-def test_older_revisions_are_deltas_and_the_head_is_whole(newsroom: dict[str, Actor], db: Database) -> None:
+def test_older_revisions_are_packed_and_the_head_is_whole(newsroom: dict[str, Actor], db: Database) -> None:
     writer = newsroom["writer"]
     body = "\n\n".join(SENTENCES * 40)
     article = writer.create(body=body)
@@ -90,21 +93,21 @@ def test_older_revisions_are_deltas_and_the_head_is_whole(newsroom: dict[str, Ac
         assert writer.save(article, body=body).status_code == 200
     with db.transaction(write=False) as session:
         rows = session.execute(
-            select(Revision.number, Revision.body.is_(None), Revision.body_base)
+            select(Revision.number, Revision.body_packed.is_not(None), Revision.body_base)
             .where(Revision.article_id == article["id"])
             .order_by(Revision.number)
         ).all()
         stored = session.scalar(
             select(
                 func.sum(
-                    func.coalesce(func.length(Revision.body), 0) + func.coalesce(func.length(Revision.body_delta), 0)
+                    func.coalesce(func.length(Revision.body), 0) + func.coalesce(func.length(Revision.body_packed), 0)
                 )
             ).where(Revision.article_id == article["id"])
         )
-    assert rows[0] == (1, False, None)
-    assert rows[-1] == (10, False, None)
-    assert all(is_delta and base == delta_base(n) for n, is_delta, base in rows[1:-1])
-    assert stored < 2.3 * len(body)
+    assert rows[0] == (1, True, None)  # a snapshot, packed
+    assert rows[-1] == (10, False, None)  # the head, whole
+    assert all(is_packed and base == delta_base(n) for n, is_packed, base in rows[1:-1])
+    assert stored < 1.2 * len(body)
 
 
 def test_verify_checks_every_revision_and_finds_tampering(
@@ -127,10 +130,59 @@ def test_verify_checks_every_revision_and_finds_tampering(
             session.execute(
                 update(Revision)
                 .where(Revision.article_id == article["id"], Revision.number == 2)
-                .values(body_delta="=3\t+X\t=15")
+                .values(body_base=1, body_packed=encode("One.\n\nTwo.\n\nThree.", "One.\n\nTwo (X).\n\nThree."))
             )
         bad = CliRunner().invoke(main, ["revisions", "verify"])
         assert bad.exit_code == 1
         assert "revision 2" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_verify_rebuilds_from_the_rows_not_from_bases_read_before(newsroom: dict[str, Actor], db: Database) -> None:
+    writer = newsroom["writer"]
+    article = writer.create(body="One.\n\nTwo.\n\nThree.")
+    for n in range(5):
+        writer.save(article, body=f"One.\n\nTwo ({n}).\n\nThree.")
+    with db.transaction(write=False) as session:
+        bases = session.execute(
+            select(Revision.number, Revision.body_base).where(Revision.article_id == article["id"])
+        ).all()
+    assert sorted(bases)[:4] == [(1, None), (2, 1), (3, 1), (4, 3)]
+    read = writer.get(f"/api/v1/articles/{article['id']}/revisions/4")  # keeps its decoded bases, 3 and 1
+    assert read.json()["body"] == "One.\n\nTwo (2).\n\nThree."
+    with db.transaction() as session:
+        session.execute(
+            update(Revision)
+            .where(Revision.article_id == article["id"], Revision.number == 1)
+            .values(body_packed=packing.pack_snapshot("One.\n\nTwo?\n\nThree."))
+        )
+    with db.transaction(write=False) as session:
+        checked, problems = verify_all(session)
+    assert checked == 6
+    assert [problem.split(":")[0].rsplit(" ", 1)[-1] for problem in problems] == ["1", "2", "3", "4", "5"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.text(max_size=2_000))
+def test_snapshots_unpack_exactly_and_say_how_they_are_stored(body: str) -> None:
+    packed = packing.pack_snapshot(body)
+    assert packing.unpack_snapshot(packed) == body
+    assert packed[0] in (packing.RAW, packing.DEFLATE)
+    assert len(packed) <= len(body.encode()) + 1  # never larger than the text and its codec byte
+
+
+def test_prose_is_deflated_and_an_unknown_codec_is_refused() -> None:
+    body = "\n\n".join(SENTENCES * 40)
+    packed = packing.pack_snapshot(body)
+    assert packed[0] == packing.DEFLATE
+    assert len(packed) < len(body.encode()) / 4
+    with pytest.raises(ValueError, match="unknown body codec 7"):
+        packing.unpack_snapshot(bytes([7]) + packed[1:])
+
+
+def test_a_delta_that_does_not_fit_its_base_is_refused() -> None:
+    delta = encode("One.\n\nTwo.", "One.\n\nTwo (2).")
+    assert decode("One.\n\nTwo.", delta) == "One.\n\nTwo (2)."
+    with pytest.raises(ValueError, match="the delta covers"):
+        decode("One.\n\nTwo. Three.", delta)

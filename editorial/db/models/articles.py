@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from editorial.db.types import JSONType, UTCDateTime
@@ -55,9 +55,11 @@ class Revision(SQLModel, table=True):
     title: str = Field(max_length=300)
     dek: str = Field(default="", sa_column=Column(Text, nullable=False))
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    """The full body, or null when it is stored as ``body_delta`` against revision ``body_base``."""
+    """The full body (the head's), or null when it is packed in ``body_packed``."""
     body_base: int | None = None
-    body_delta: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """The revision ``body_packed`` is a delta against; null when it is a snapshot."""
+    body_packed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    """A codec byte, then a snapshot or a delta (``editorial/revisions/packing.py``)."""
     tags: list[str] = Field(default_factory=list, sa_type=JSONType)
     authors: list[str] = Field(default_factory=list, sa_type=JSONType)
     saved_by_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id"), nullable=False))
