@@ -107,6 +107,14 @@ class PrivateCluster:
         self.spent = self.cpu_seconds()
         self._pg_ctl("restart", "-m", "fast")
 
+    def pause(self) -> None:
+        """Stop the server (fast), keeping its data, until ``resume``."""
+        self.spent = self.cpu_seconds()
+        self._pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        self._pg_ctl("start")
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._pg_ctl("stop", "-m", "fast")
