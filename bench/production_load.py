@@ -30,6 +30,7 @@ DOWN_SECONDS = 1.0
 RETRY_PAUSE_CAP = 0.5
 """A 503 asks for 5 s; the load waits at most this long, to keep the run busy (the answer is still checked)."""
 RESYNC_PAUSE = 0.1
+REFUSED_PAUSE = 0.02
 
 
 def body_hash(body: str) -> str:
@@ -141,6 +142,7 @@ class NewsroomLoad:
                 self.balancer.down(client)
                 if time.monotonic() > self.deadline + 30:
                     return None
+                await asyncio.sleep(REFUSED_PAUSE)  # every process may be down at once (one API process)
                 continue
             except httpx.TransportError as error:
                 self.records.connection[f"lost in flight ({type(error).__name__})"] += 1
@@ -175,10 +177,10 @@ class NewsroomLoad:
         response = await self.request("create", "POST", "/api/v1/articles", writer, json=data)
         if response is None or not response.is_success:
             return
-        article: dict[str, Any] | None = dict(response.json())
-        assert article is not None
-        article_id = int(article["id"])
-        self.records.saves.append((article_id, int(article["revision"]), body_hash(body)))
+        created = dict(response.json())
+        article_id = int(created["id"])
+        self.records.saves.append((article_id, int(created["revision"]), body_hash(body)))
+        article: dict[str, Any] | None = created
         saves_wanted, saves = rng.randint(1, 3), 0
         tokens = self.tokens
         while article is not None and time.monotonic() < self.deadline:
