@@ -152,7 +152,13 @@ def worker_processes(url: str, count: int) -> list[subprocess.Popen[bytes]]:
     """``editorial worker`` processes (not pinned: they share both cores with the server and the database)."""
     env = {**os.environ, **WORKER_ENV, "EDITORIAL_DATABASE_URL": url}
     argv = [sys.executable, "-m", "editorial", "worker"]
-    return [subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(count)]
+    processes = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(count)
+    ]
+    for process in processes:  # a child inherits the bench's pinning to the load core: undo it
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(process.pid, range(os.cpu_count() or 1))
+    return processes
 
 
 def stop_workers(processes: Sequence[subprocess.Popen[bytes]]) -> list[str]:

@@ -68,7 +68,10 @@ class DeliveryWorker(DueLoop):
             allow_private=self.settings.webhook_allow_private_targets,
             resolve=resolve,
         )
-        self._database = ThreadPoolExecutor(1, thread_name_prefix="webhook-db")
+        # PostgreSQL: claiming the next batch while the last one is recorded overlaps their round trips.
+        # SQLite has one writer at a time, and a second thread would only wait on its lock.
+        threads = 2 if db.engine.dialect.name == "postgresql" else 1
+        self._database = ThreadPoolExecutor(threads, thread_name_prefix="webhook-db")
         self._pruned_at: datetime | None = None
         wakeup.register(self)
 
