@@ -15,7 +15,7 @@ from editorial.db import Database
 from editorial.db.models import Revision
 from editorial.revisions import packing
 from editorial.revisions.services import verify_all
-from editorial.revisions.storage import BLOCK, decode, delta_base, encode
+from editorial.revisions.storage import BLOCK, body_of, decode, delta_base, encode
 from tests.support import Actor
 
 SENTENCES = [
@@ -161,6 +161,27 @@ def test_verify_rebuilds_from_the_rows_not_from_bases_read_before(newsroom: dict
         checked, problems = verify_all(session)
     assert checked == 6
     assert [problem.split(":")[0].rsplit(" ", 1)[-1] for problem in problems] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_delta_against_a_base_outside_the_block_layout_still_rebuilds(
+    newsroom: dict[str, Actor], db: Database
+) -> None:
+    writer = newsroom["writer"]
+    bodies = {1: "One.\n\nTwo.\n\nThree."}
+    article = writer.create(body=bodies[1])
+    for n in range(2, 7):
+        bodies[n] = f"One ({n}).\n\nTwo.\n\nThree ({n})."
+        writer.save(article, body=bodies[n])
+    assert delta_base(5) == 1
+    with db.transaction() as session:  # as another layout (or an older one) might have stored it: 5 against 4
+        session.execute(
+            update(Revision)
+            .where(Revision.article_id == article["id"], Revision.number == 5)
+            .values(body_base=4, body_packed=encode(bodies[4], bodies[5]))
+        )
+    with db.transaction(write=False) as session:
+        assert [body_of(session, article["id"], n, cached=False) for n in range(1, 7)] == list(bodies.values())
+        assert verify_all(session) == (6, [])
 
 
 @settings(max_examples=200, deadline=None)
