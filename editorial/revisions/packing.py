@@ -30,6 +30,7 @@ def pack_snapshot(body: str) -> bytes:
 
 
 def unpack_snapshot(packed: bytes) -> str:
+    """The body of a packed snapshot."""
     return _unpack(packed, None).decode()
 
 
