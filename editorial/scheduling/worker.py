@@ -26,6 +26,10 @@ from editorial.workflow.engine import SCHEDULE_CHANGED
 
 CHANNEL = "editorial_schedule"
 HELD_ELSEWHERE_SECONDS = 0.25
+COALESCE_SECONDS = 0.1
+"""Shortest sleep before the next due time: articles due moments apart are fired in one pass."""
+HEARTBEAT_SECONDS = 10.0
+"""Longest gap between heartbeat writes while passes run (health calls a worker dead after 100 s)."""
 log = logging.getLogger("editorial.scheduler")
 _local: WeakSet[Scheduler] = WeakSet()
 
@@ -64,6 +68,7 @@ class Scheduler(DueLoop):
         super().__init__(db, clock, wait=wait, standalone=standalone)
         self.worker = worker or process_name()
         self.started_at = clock.now()
+        self._beaten_at: datetime | None = None
         _local.add(self)
 
     @property
@@ -77,9 +82,16 @@ class Scheduler(DueLoop):
     def next_due_at(self, session: Session) -> datetime | None:
         return next_due_at(session)
 
+    def beat(self) -> None:
+        """Record a heartbeat, unless one was written less than ``HEARTBEAT_SECONDS`` ago."""
+        now = self.clock.now()
+        if self._beaten_at is None or (now - self._beaten_at).total_seconds() >= HEARTBEAT_SECONDS:
+            heartbeat(self.db, self.worker, now, started_at=self.started_at)
+            self._beaten_at = now
+
     def run_once(self) -> list[Outcome]:
-        heartbeat(self.db, self.worker, self.clock.now(), started_at=self.started_at)
-        outcomes = fire_due(self.db, self.clock, worker=self.worker)
+        self.beat()
+        outcomes = fire_due(self.db, self.clock, worker=self.worker, between_batches=self.beat)
         for outcome in outcomes:
             log.info(
                 "%s article %s: %s",
@@ -91,5 +103,9 @@ class Scheduler(DueLoop):
         return outcomes
 
     def idle_delay(self, done: Sequence[Any], delay: float) -> float:
-        # Due rows exist but another scheduler holds them (SKIP LOCKED): let it finish first.
-        return HELD_ELSEWHERE_SECONDS if delay == 0 and not done else delay
+        if delay == 0:
+            # Due rows exist but another scheduler holds them (SKIP LOCKED): let it finish first.
+            return delay if done else HELD_ELSEWHERE_SECONDS
+        # A pass costs a few transactions whether it fires one article or fifty: when articles fall
+        # due moments apart (a busy minute), wait a little and take them together.
+        return max(delay, COALESCE_SECONDS)

@@ -86,11 +86,24 @@ def transition(
 ) -> ArticleRead:
     """Take ``transition_id`` on the article: 404 unseen, 409 wrong state, 403 not allowed, 422 bad fields."""
     loaded = articles.load(session, principal, article_id, lock=True)
+    take(session, principal, loaded, transition_id, data, now=now)
+    return articles.read(loaded.article, articles.head_of(session, loaded.article))
+
+
+def take(
+    session: Session,
+    principal: Principal,
+    loaded: articles.Loaded,
+    transition_id: str,
+    data: TransitionRequest,
+    *,
+    now: datetime,
+) -> None:
+    """``transition`` on an article already loaded and locked (the scheduler loads its batch in one query)."""
     definition = _find(loaded.workflow, transition_id, loaded.subject.state)
     policy.may_transition(principal, loaded.subject, definition).require()
     fields = validate_fields(definition, data, now)
     engine.fire(session, loaded.article, loaded.subject, definition, principal, fields, now=now)
-    return articles.read(loaded.article, articles.head_of(session, loaded.article))
 
 
 def status(session: Session, principal: Principal, article_id: int, *, explain: bool) -> WorkflowStatus:
