@@ -45,6 +45,10 @@ class RemoteProtocolError(HTTPError):
     pass
 
 
+class NotStarted(Exception):
+    """No connection came free before the attempt's latest start: it was not made at all."""
+
+
 class TimeoutException(HTTPError):
     pass
 
@@ -184,14 +188,21 @@ class Client:
         self._idle: dict[Origin, list[_Connection]] = {}
         self._slots: dict[Origin, asyncio.Semaphore] = {}
 
-    async def post(self, url: str, headers: dict[str, str], body: bytes) -> Answer:
-        """One attempt: refused targets raise ``TargetRefused``, no answer an ``HTTPError``."""
+    async def post(self, url: str, headers: dict[str, str], body: bytes, *, start_by: float | None = None) -> Answer:
+        """One attempt: refused targets raise ``TargetRefused``, no answer an ``HTTPError``.
+
+        Waiting for a free connection is not part of the attempt's time; past ``start_by`` (loop time)
+        the attempt is not made and ``NotStarted`` is raised.
+        """
         origin, head = _target(url)
         lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = b"%b%bcontent-length: %d\r\n\r\n%b" % (head, lines.encode("latin-1"), len(body), body)
         slots = self._slots.setdefault(origin, asyncio.Semaphore(self.connections))
-        async with slots:  # waiting for a free connection is not part of the attempt's time
-            deadline = asyncio.get_running_loop().time() + self.timeout
+        async with slots:
+            now = asyncio.get_running_loop().time()
+            if start_by is not None and now > start_by:
+                raise NotStarted(f"no free connection to {origin[1]}:{origin[2]} in time")
+            deadline = now + self.timeout
             connection = self._reuse(origin)
             if connection is not None:
                 try:

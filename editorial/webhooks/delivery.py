@@ -26,14 +26,12 @@ from sqlmodel import Session
 from editorial.db.models import Event, Webhook, WebhookAttempt, WebhookDelivery
 from editorial.settings import Settings
 from editorial.webhooks import signing
-from editorial.webhooks.client import Client, TimeoutException
+from editorial.webhooks.client import Client, NotStarted, TimeoutException
 from editorial.webhooks.services import DELIVERED, FAILED, PENDING
 from editorial.webhooks.targets import TargetRefused
 
 log = logging.getLogger("editorial.webhooks")
 ERROR_BODY_BYTES = 500
-PIPELINE = 2
-"""Batches a worker has in flight at once: the next one is claimed while one is being sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +63,18 @@ class Result:
 
 
 def lease_seconds(settings: Settings) -> float:
-    """How long a claim holds: every attempt of the batches in flight, one connection-wave after another, plus a margin.
+    """How long a claim holds: connect, send and answer may each take the timeout, plus a margin."""
+    return 3 * settings.webhook_timeout_seconds + 30
 
-    An attempt takes at most the timeout once it has a connection; a worker has ``PIPELINE`` batches
-    in flight, sharing ``webhook_concurrency`` connections per target, so the last attempt of a
-    batch may start only after the earlier waves have ended.
+
+def start_within(settings: Settings) -> float:
+    """Seconds after a claim by which each attempt of the batch must have started, to end within its lease.
+
+    Batches in flight share a few connections per target: when the target is slow, the last
+    attempts of a batch wait for earlier ones; those that cannot start in time are not made, and
+    are sent again once the lease ends, rather than a lease covering every possible wait.
     """
-    waves = -(-PIPELINE * settings.webhook_batch_size // settings.webhook_concurrency)
-    return waves * settings.webhook_timeout_seconds + 30
+    return lease_seconds(settings) - settings.webhook_timeout_seconds - 20
 
 
 def _first_pending() -> ColumnElement[bool]:
@@ -138,15 +140,22 @@ def next_due_at(session: Session) -> datetime | None:
     )
 
 
-async def send(client: Client, claimed: Claimed, *, at: datetime, timestamp: int, settings: Settings) -> Result:
-    """Make one attempt: post the signed body to an address checked for this connection, and read the answer."""
+async def send(
+    client: Client, claimed: Claimed, *, at: datetime, timestamp: int, settings: Settings, start_by: float | None = None
+) -> Result | None:
+    """Make one attempt: post the signed body to an address checked for this connection, and read the answer.
+
+    None if it could not start by ``start_by`` (loop time): no attempt, the delivery waits for its lease to end.
+    """
     started = time.perf_counter()
     status_code: int | None = None
     try:
         headers = signing.headers(claimed.secret, claimed.message_id, timestamp, claimed.body)
-        answer = await client.post(claimed.url, headers, claimed.body)
+        answer = await client.post(claimed.url, headers, claimed.body, start_by=start_by)
         status_code = answer.status_code
         error = None if 200 <= status_code < 300 else f"HTTP {status_code}: {answer.text[:ERROR_BODY_BYTES]!r}"
+    except NotStarted:
+        return None
     except TargetRefused as refused:
         error = f"target refused: {refused.reason}"
     except TimeoutException as timeout:

@@ -26,9 +26,11 @@ from editorial.lib.loop import DueLoop, Wait, process_name
 from editorial.settings import Settings
 from editorial.webhooks import delivery, pruning, wakeup
 from editorial.webhooks.client import Client, Resolve
-from editorial.webhooks.delivery import PIPELINE, Claimed, Result
+from editorial.webhooks.delivery import Claimed, Result
 
 log = logging.getLogger("editorial.webhooks")
+PIPELINE = 2
+"""Batches a worker has in flight at once: the next one is claimed while one is being sent."""
 
 
 worker_name = process_name
@@ -95,11 +97,14 @@ class DeliveryWorker(DueLoop):
 
     async def _send(self, batch: list[Claimed]) -> list[Result]:
         timestamp, settings, at = int(self.wall_clock.now().timestamp()), self.settings, self.clock.now()
-        return list(
-            await asyncio.gather(
-                *(delivery.send(self._client, c, at=at, timestamp=timestamp, settings=settings) for c in batch)
+        start_by = asyncio.get_running_loop().time() + delivery.start_within(settings)
+        sent = await asyncio.gather(
+            *(
+                delivery.send(self._client, c, at=at, timestamp=timestamp, settings=settings, start_by=start_by)
+                for c in batch
             )
         )
+        return [result for result in sent if result is not None]
 
     def record(self, results: list[Result]) -> None:
         """Write the attempts and their outcomes in one new transaction."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from editorial.webhooks.client import Client, ReadTimeout
+from editorial.webhooks.client import Client, NotStarted, ReadTimeout
 from tests.webhooks.receiver import Receiver
 
 
@@ -70,4 +71,25 @@ def test_each_answer_status_is_reported_and_a_silent_server_times_out(
     keep_alive.answer = lambda _: 200
     assert post(loop, client, keep_alive.url, b"after")[0] == 200, "the timed-out connection is not reused"
     keep_alive.settle()
+    client.close()
+
+
+def test_an_attempt_that_cannot_start_by_its_latest_start_is_not_made(
+    loop: asyncio.AbstractEventLoop, keep_alive: Receiver
+) -> None:
+    client = Client(timeout=5, connections=1, allow_private=True)
+    released = threading.Event()
+    keep_alive.answer = lambda _: 200 if released.wait(5) else 500
+
+    async def both() -> list[Any]:
+        slow = asyncio.ensure_future(client.post(keep_alive.url, {}, b"slow"))
+        await asyncio.sleep(0)  # the slow one takes the only connection first
+        late = client.post(keep_alive.url, {}, b"late", start_by=asyncio.get_running_loop().time())
+        loop.call_later(0.05, released.set)  # let the slow one finish after the late one has queued
+        return list(await asyncio.gather(slow, late, return_exceptions=True))
+
+    slow, late = loop.run_until_complete(both())
+    assert slow.status_code == 200
+    assert isinstance(late, NotStarted)
+    assert [r.body for r in keep_alive.received] == [b"slow"], "the late attempt was never sent"
     client.close()
