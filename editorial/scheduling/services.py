@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -126,7 +126,9 @@ def _fire_batch(db: Database, clock: Clock, worker: str, limit: int, *, one_by_o
     with db.transaction() as session:
         batch = claim_due(session, clock.now(), limit)
         fired = [(_fire_alone if one_by_one else _fire)(session, due, clock.now()) for due in batch]
-        session.add_all(_record(due, outcome, now, worker) for due, (outcome, now) in zip(batch, fired, strict=True))
+        if fired:  # plain rows, one multi-row INSERT: nothing reads them back
+            records = [_record(due, outcome, now, worker) for due, (outcome, now) in zip(batch, fired, strict=True)]
+            session.execute(insert(ScheduleFiring), records)
     return len(batch), [outcome for outcome, _ in fired]
 
 
@@ -169,18 +171,19 @@ def _fire_alone(session: Session, due: Due, now: datetime) -> tuple[Outcome, dat
     return _done(due, now), now
 
 
-def _record(due: Due, outcome: Outcome, now: datetime, worker: str) -> ScheduleFiring:
-    return ScheduleFiring(
-        article_id=due.article_id,
-        action=due.action,
-        due_at=due.due_at,
-        fired_at=now,
-        outcome=outcome.outcome,
-        lateness_seconds=outcome.lateness_seconds,
-        attempt=due.attempts + 1,
-        detail=outcome.detail,
-        worker=worker,
-    )
+def _record(due: Due, outcome: Outcome, now: datetime, worker: str) -> dict[str, object]:
+    """The ``schedule_firings`` row of one firing."""
+    return {
+        "article_id": due.article_id,
+        "action": due.action,
+        "due_at": due.due_at,
+        "fired_at": now,
+        "outcome": outcome.outcome,
+        "lateness_seconds": outcome.lateness_seconds,
+        "attempt": due.attempts + 1,
+        "detail": outcome.detail,
+        "worker": worker,
+    }
 
 
 def _back_off(session: Session, due: Due, now: datetime) -> None:
