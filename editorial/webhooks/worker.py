@@ -6,8 +6,8 @@ process through an ``after_commit`` hook, in others through ``NOTIFY editorial_w
 
 A pass is pipelined on an asyncio loop of the worker's own: while one batch is being sent (every
 delivery of it at once, over kept-alive connections), the next is claimed; each batch's outcomes
-are recorded as soon as it is sent. Database work runs on one thread beside the loop, so the
-loop keeps sending while a statement waits. Order per article holds across batches in flight:
+are recorded as soon as it is sent. Database work runs on a thread beside the loop (two on
+PostgreSQL), so the loop keeps sending while a statement waits. Order per article holds across batches in flight:
 a delivery is claimable only once every earlier one of its article is recorded delivered.
 """
 
