@@ -193,3 +193,15 @@ def test_articles_due_moments_apart_are_fired_in_one_pass(
     scheduler.run()
     assert waits[:2] == [12.0, COALESCE_SECONDS]  # not 0.03: it waits a little and takes what falls due
     assert publishes(db) == {first["id"]: 1, second["id"]: 1}
+
+
+def test_a_dry_run_lists_what_is_due_and_fires_nothing(
+    newsroom: dict[str, Actor], db: Database, clock: FrozenClock
+) -> None:
+    article = schedule(newsroom, clock, timedelta(minutes=1))
+    schedule(newsroom, clock, timedelta(hours=1))
+    clock.advance(timedelta(minutes=3))
+    [due] = fire_due(db, clock, worker="test", dry_run=True)
+    assert (due.article_id, due.action, due.outcome, due.lateness_seconds) == (article["id"], "publish", "due", 120.0)
+    assert publishes(db) == {}
+    assert firing_rows(db) == []
