@@ -84,8 +84,10 @@ def test_an_attempt_that_cannot_start_by_its_latest_start_is_not_made(
     async def both() -> list[Any]:
         slow = asyncio.ensure_future(client.post(keep_alive.url, {}, b"slow"))
         await asyncio.sleep(0)  # the slow one takes the only connection first
-        late = client.post(keep_alive.url, {}, b"late", start_by=asyncio.get_running_loop().time())
-        loop.call_later(0.05, released.set)  # let the slow one finish after the late one has queued
+        late = asyncio.ensure_future(
+            client.post(keep_alive.url, {}, b"late", start_by=asyncio.get_running_loop().time())
+        )
+        loop.call_soon(released.set)  # runs after the late one's first step: it is queued by then
         return list(await asyncio.gather(slow, late, return_exceptions=True))
 
     slow, late = loop.run_until_complete(both())
