@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -31,6 +33,7 @@ from editorial.webhooks.delivery import Claimed, Result
 log = logging.getLogger("editorial.webhooks")
 PIPELINE = 2
 """Batches a worker has in flight at once: the next one is claimed while one is being sent."""
+HELD_ELSEWHERE_SECONDS = 0.05
 
 
 worker_name = process_name
@@ -164,6 +167,13 @@ class DeliveryWorker(DueLoop):
         if pruned:
             log.info("pruned %s delivered webhook deliveries", pruned, extra={"fields": {"pruned": pruned}})
         return pruned
+
+    def idle_delay(self, done: Sequence[Any], delay: float) -> float:
+        if delay == 0 and not done:
+            # Due rows exist but another worker's claim holds them (SKIP LOCKED): without a pause
+            # this worker would claim again at once, over and over, until that claim commits.
+            return HELD_ELSEWHERE_SECONDS
+        return delay
 
     def next_due_at(self, session: Session) -> datetime | None:
         return delivery.next_due_at(session)

@@ -283,3 +283,23 @@ def test_postgresql_workers_claim_different_deliveries(
         theirs = delivery.claim_due(second, clock.now(), 10, settings)  # while the first still holds its rows
     assert (len(mine), len(theirs)) == (4, 2)
     assert not {c.delivery_id for c in mine} & {c.delivery_id for c in theirs}
+
+
+def test_a_worker_pauses_while_another_holds_the_due_deliveries(
+    hook: dict[str, Any], emit: Emit, db: Database, clock: FrozenClock, settings: Any, make_worker: MakeWorker
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    emit((1, "article.created"))
+    slept: list[float] = []
+
+    def wait(woken: threading.Event, seconds: float) -> None:
+        slept.append(seconds)
+        worker.stop()
+
+    worker = make_worker(wait=wait)
+    with db.transaction() as other:
+        assert len(delivery.claim_due(other, clock.now(), 10, settings)) == 1  # claimed, not yet committed
+        worker.run()
+        other.rollback()
+    assert slept == [0.05], "a short pause, not a spin and not the longest sleep"
