@@ -69,6 +69,7 @@ class RunOptions:
     faults: bool = True
     drain_timeout: float = 90.0
     keep: bool = False
+    keep_logs: bool = False
 
 
 @dataclass
@@ -225,7 +226,7 @@ def run(options: RunOptions, *, say: Callable[[str], None] = print) -> RunResult
         {kind: seconds / load.records.seconds for kind, seconds in cpu.items()},
         {p.name: p.exit_codes for p in fleet.everyone},
     )
-    if result.passed and not options.keep:
+    if result.passed and not (options.keep or options.keep_logs):
         shutil.rmtree(logs, ignore_errors=True)
     return result
 
@@ -238,7 +239,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-faults", action="store_true", help="no kills, no PostgreSQL restart")
     parser.add_argument("--compare", action="store_true", help="1 vs 2 API processes, no faults, --rounds each")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of --compare (default 2)")
-    parser.add_argument("--keep", action="store_true", help="keep the cluster's directory")
+    parser.add_argument("--keep", action="store_true", help="keep the cluster's directory and the process logs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser.parse_args(argv)
 

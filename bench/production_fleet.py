@@ -42,6 +42,7 @@ class Process:
     starts: int = 0
     spent: float = 0.0
     """CPU seconds of the instances killed so far."""
+    terminated: bool = False
     exit_codes: list[int] = field(default_factory=list)
 
     @property
@@ -50,6 +51,7 @@ class Process:
 
     def start(self) -> None:
         self.starts += 1
+        self.terminated = False
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts} at {time.time():.3f}\n".encode())
             log.flush()
@@ -87,12 +89,18 @@ class Process:
         self.process.send_signal(signal.SIGKILL)
         self.exit_codes.append(self.process.wait())
 
+    def terminate(self) -> None:
+        """SIGTERM, once per instance, as a supervisor sends it (a second one could land while the
+        process is already exiting, after Python has put the default handler back)."""
+        if self.process is not None and self.process.poll() is None and not self.terminated:
+            self.terminated = True
+            self.process.send_signal(signal.SIGTERM)
+
     def stop(self) -> None:
-        """SIGTERM, as a supervisor stops a process (SIGKILL after 30 s); its exit status is kept."""
+        """SIGTERM, then wait (SIGKILL after 30 s); the exit status is kept."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        self.terminate()
         try:
             self.exit_codes.append(self.process.wait(timeout=30))
         except subprocess.TimeoutExpired:
@@ -153,7 +161,6 @@ class Fleet:
 
     def stop(self) -> None:
         for process in self.everyone:
-            if process.process is not None and process.process.poll() is None:
-                process.process.send_signal(signal.SIGTERM)
+            process.terminate()
         for process in self.everyone:
             process.stop()

@@ -7,6 +7,8 @@ skipped with the reason, and under ``CI=true`` it fails with it instead.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bench.production import RunOptions, report, run
@@ -34,7 +36,8 @@ def private_cluster_possible() -> None:
 
 
 def test_two_api_two_schedulers_two_workers_survive_kills_and_a_restart(private_cluster_possible: None) -> None:
-    result = run(RunOptions(api=2, schedulers=2, workers=2, users=6, duration=DURATION), say=lambda _: None)
+    options = RunOptions(api=2, schedulers=2, workers=2, users=6, duration=DURATION, keep_logs=True)
+    result = run(options, say=lambda _: None)
     text = report(result)
     logs = f"\n{text}\nprocess logs: {result.logs}"
     records = result.records
@@ -53,3 +56,4 @@ def test_two_api_two_schedulers_two_workers_survive_kills_and_a_restart(private_
     assert counts["every scheduled article published exactly once"] >= len(records.scheduled), logs
     assert counts["no lost saves (every 2xx save is that revision)"] >= 10, logs
     assert counts["every event delivered at least once per subscription"] > 0, logs
+    shutil.rmtree(result.logs, ignore_errors=True)  # kept above for the messages of a failing assertion
