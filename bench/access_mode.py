@@ -33,10 +33,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from editorial.articles import services as articles
 from editorial.articles.controllers import with_etag
 from editorial.articles.schemas import ArticleRead
-from editorial.auth.deps import provide_principal
 from editorial.auth.principal import Principal
 from editorial.auth.secrets import split_token, token_matches
-from editorial.auth.services import TOKEN_LOOKUP
+from editorial.auth.services import TOKEN_LOOKUP, authenticate
 from editorial.db import Database
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision
 from editorial.db.session import provide_session
@@ -136,10 +135,16 @@ async def provide_async_principal(request: Request[Any, Any, Any], async_session
     return await authenticate_async(async_session, request.headers.get("authorization"), now=clock.now())
 
 
+def provide_sync_principal(request: Request[Any, Any, Any], db_session: DbSession) -> Principal:
+    """The caller, looked up through the sync session in a worker thread (no principal cache)."""
+    clock: Clock = request.app.state.clock
+    return authenticate(db_session, request.headers.get("authorization"), now=clock.now())
+
+
 @get(
     "/sync/articles/{article_id:int}",
     sync_to_thread=True,
-    dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+    dependencies={"principal": Provide(provide_sync_principal, sync_to_thread=True)},
 )
 def read_sync(principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
     """The service's read path: sync session, caller and handler in the thread pool."""

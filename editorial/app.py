@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from editorial import __version__
 from editorial.articles.controllers import ArticleController
+from editorial.auth.cache import PrincipalCache
 from editorial.auth.controllers import MeController, UserController
 from editorial.auth.deps import provide_principal
 from editorial.auth.throttle import TokenThrottle
@@ -102,7 +103,7 @@ def create_app(
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
-        dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+        dependencies={"principal": Provide(provide_principal)},
         security=[{"BearerToken": []}],
     )
     throttle = TokenThrottle(settings.token_failure_limit, timedelta(seconds=settings.token_failure_window_seconds))
@@ -128,7 +129,15 @@ def create_app(
         },
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log), metrics_middleware],
         before_send=[security_headers, correct_allow],
-        state=State({"db": db, "clock": clock, "settings": settings, "token_throttle": throttle}),
+        state=State(
+            {
+                "db": db,
+                "clock": clock,
+                "settings": settings,
+                "token_throttle": throttle,
+                "principals": PrincipalCache(settings.auth_cache_seconds),
+            }
+        ),
         request_class=EditorialRequest,
         template_config=template_config(),
         on_startup=[start],

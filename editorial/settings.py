@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     token_failure_window_seconds: float = Field(
         60.0, gt=0, description="window of the token failure limit; past the limit, 429 until it clears"
     )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="how long a process reuses a token's principal; another process's revocation is seen within"
+        " this (0: look every token up on every request)",
+    )
 
     @model_validator(mode="after")
     def _normalise_url(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +16,8 @@ class Principal:
     grants: tuple[tuple[str, str | None], ...] = ()
     scopes: frozenset[str] | None = None
     """Token scopes; ``None`` means the token is limited by its roles alone."""
+    expires_at: datetime | None = None
+    """When the token this principal came from expires."""
 
     def roles_on(self, desk_id: str) -> frozenset[str]:
         """Roles held on ``desk_id``, counting global grants."""

@@ -231,4 +231,5 @@ def authenticate_token(session: Session, secret: str, *, now: datetime) -> Princ
         display_name=found.display_name,
         grants=tuple((row.role, row.desk_id) for row in rows if row.role is not None),
         scopes=frozenset(found.scopes) if found.scopes is not None else None,
+        expires_at=found.expires_at,
     )

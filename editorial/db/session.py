@@ -27,13 +27,21 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        # PostgreSQL runs each statement of a read in its own snapshot anyway (READ COMMITTED);
+        # in autocommit no transaction is left to end, so a read session closes without a round trip.
+        self._read_engine = (
+            self.engine if settings.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._gates: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Lock]] = (
             WeakKeyDictionary()
         )
 
     def session(self, *, write: bool = True) -> Session:
-        """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``)."""
-        return Session(self._write_engine if write else self.engine, expire_on_commit=False)
+        """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``).
+
+        A read session (``write=False``) must not write: on PostgreSQL it runs in autocommit.
+        """
+        return Session(self._write_engine if write else self._read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -85,4 +93,9 @@ async def provide_session(request: Request) -> AsyncGenerator[Session, None]:
         except BaseException:
             await sync_to_thread(session.close)
             raise
-        await sync_to_thread(_commit_and_close, session)
+        if write:
+            await sync_to_thread(_commit_and_close, session)
+        else:
+            # Ending a read does no I/O (SQLite ends it in memory; on PostgreSQL it is in autocommit),
+            # so it is done here rather than with another hop into a worker thread.
+            _commit_and_close(session)

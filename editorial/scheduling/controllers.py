@@ -45,7 +45,7 @@ class ScheduleController(Controller):
         sync_to_thread=True,
         media_type="text/calendar",
         opt={"scope": CALENDAR_READ},
-        dependencies={"feed_principal": Provide(provide_feed_principal, sync_to_thread=False)},
+        dependencies={"feed_principal": Provide(provide_feed_principal)},
     )
     def calendar(
         self,
