@@ -1,11 +1,11 @@
 """Sync sessions in a worker thread, or an async driver? The same article read served both ways.
 
 One small app under uvicorn, on the service's own models, settings and middleware, answers
-``GET /sync/articles/{id}`` the way the service does (a sync session; the caller and the handler
-resolved in Litestar's thread pool; the commit in the session dependency's cleanup) and
-``GET /async/articles/{id}`` with an ``AsyncSession`` on the async driver (aiosqlite for SQLite,
-psycopg's async connection for PostgreSQL) and the same four statements: token with its user and
-grants, article and desk, authorship, head revision. Both are loaded the same way as the other
+``GET /sync/articles/{id}`` the way the service does (a sync session; the caller, looked up on
+every request without the service's principal cache, and the handler resolved in Litestar's
+thread pool) and ``GET /async/articles/{id}`` with an ``AsyncSession`` on the async driver
+(aiosqlite for SQLite, psycopg's async connection for PostgreSQL) and the same two statements:
+the token with its user and grants, then the article with its head revision. Both are loaded the same way as the other
 benchmarks, against ``/live`` measured in the same run.
 
     python -m bench.access_mode                 # SQLite, then PostgreSQL when it answers
@@ -25,7 +25,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.params import FromPath
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,16 +37,12 @@ from editorial.auth.principal import Principal
 from editorial.auth.secrets import split_token, token_matches
 from editorial.auth.services import TOKEN_LOOKUP, authenticate
 from editorial.db import Database
-from editorial.db.models import Article, ArticleAuthor, Desk, Revision
 from editorial.db.session import provide_session
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.deps import Caller, DbSession
-from editorial.lib.errors import NotAuthenticated, NotFound, exception_handlers
+from editorial.lib.errors import NotAuthenticated, exception_handlers
 from editorial.lib.logging import request_id_middleware
 from editorial.settings import Settings
-from editorial.workflow import policy
-from editorial.workflow.model import State as WorkflowState
-from editorial.workflow.registry import get_workflow
 
 AsyncDb = NamedDependency[AsyncSession]
 
@@ -101,32 +97,10 @@ async def authenticate_async(session: AsyncSession, authorization: str | None, *
 
 
 async def get_async(session: AsyncSession, principal: Principal, article_id: int) -> ArticleRead:
-    """``editorial.articles.services.get`` with awaits: article and desk, authorship, head revision."""
-    row = (
-        await session.execute(
-            select(Article, Desk.workflow).join(Desk, Desk.id == Article.desk_id).where(Article.id == article_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no article {article_id}")
-    article, workflow_id = row
-    is_author = (
-        await session.scalar(
-            select(ArticleAuthor.user_id).where(
-                ArticleAuthor.article_id == article_id, ArticleAuthor.user_id == principal.user_id
-            )
-        )
-    ) is not None
-    subject = policy.Subject(
-        article.desk_id, get_workflow(workflow_id), WorkflowState(article.state), is_author, article.signed_revision
-    )
-    if not policy.may_view(principal, subject).allowed:
-        raise NotFound(f"no article {article_id}")
-    revision = await session.scalar(
-        select(Revision).where(Revision.article_id == article.id, Revision.number == article.head_revision)
-    )
-    assert revision is not None
-    return articles.read(article, revision)
+    """``editorial.articles.services.get`` with an await: the same one statement."""
+    params = {"article_id": article_id, "user_id": principal.user_id}
+    result = await (await session.connection()).execute(articles.READ_ARTICLE, params)
+    return articles.read_row(principal, result.first(), article_id)
 
 
 async def provide_async_principal(request: Request[Any, Any, Any], async_session: AsyncDb) -> Principal:

@@ -17,7 +17,7 @@ from editorial import __version__
 from editorial.articles.controllers import ArticleController
 from editorial.auth.cache import PrincipalCache
 from editorial.auth.controllers import MeController, UserController
-from editorial.auth.deps import provide_principal
+from editorial.auth.deps import authenticate_request, provide_principal
 from editorial.auth.throttle import TokenThrottle
 from editorial.db import Database
 from editorial.db.session import provide_session
@@ -103,7 +103,8 @@ def create_app(
     api = Router(
         path="/api/v1",
         route_handlers=API_CONTROLLERS,
-        dependencies={"principal": Provide(provide_principal)},
+        guards=[authenticate_request],
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         security=[{"BearerToken": []}],
     )
     throttle = TokenThrottle(settings.token_failure_limit, timedelta(seconds=settings.token_failure_window_seconds))

@@ -87,19 +87,28 @@ def load(session: Session, principal: Principal, article_id: int, *, lock: bool 
     return loaded
 
 
-def head_of(session: Session, article: Article) -> Revision:
-    revision = session.scalar(
-        select(Revision).where(Revision.article_id == article.id, Revision.number == article.head_revision)
-    )
-    assert revision is not None, "an article always has its head revision"
-    return revision
+HEAD_CONTENT = select(*(getattr(Revision, name) for name in CONTENT_FIELDS)).where(
+    Revision.article_id == bindparam("article_id"), Revision.number == bindparam("number")
+)
 
 
-def _fields(article: Article, revision: Revision) -> dict[str, Any]:
+def head_of(session: Session, article: Article) -> dict[str, Any]:
+    """The content of the article's head revision (stored whole), read as plain columns."""
+    row = session.connection().execute(HEAD_CONTENT, {"article_id": article.id, "number": article.head_revision})
+    content = row.one()._asdict()
+    assert content["body"] is not None, "the head revision is always stored whole"
+    return content
+
+
+_ARTICLE_FIELDS = ("id", "slug", "state", "live_revision", "signed_revision", "publish_at", "unpublish_at")
+_ARTICLE_FIELDS += ("published_at", "created_at", "updated_at")
+
+
+def _fields(article: Any, content: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an article's read shape, from the article (an entity or a row) and its content."""
     return {
-        **article.model_dump(include={"id", "slug", "state", "live_revision", "signed_revision"}),
-        **article.model_dump(include={"publish_at", "unpublish_at", "published_at", "created_at", "updated_at"}),
-        **content_of(revision),
+        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
+        **content,
         "desk": article.desk_id,
         "revision": article.head_revision,
         "publish_at_local": local_time(article.publish_at, article.publish_at_offset),
@@ -113,8 +122,9 @@ def local_time(at: datetime | None, offset_minutes: int | None) -> datetime | No
     return at.astimezone(timezone(timedelta(minutes=offset_minutes)))
 
 
-def read(article: Article, revision: Revision) -> ArticleRead:
-    return ArticleRead(**_fields(article, revision))
+def read(article: Article, content: dict[str, Any]) -> ArticleRead:
+    """The article with ``content`` (its head's); both come from the database, so are not validated again."""
+    return ArticleRead.model_construct(**_fields(article, content))
 
 
 def etag(revision: int) -> str:
@@ -181,7 +191,7 @@ def create(session: Session, principal: Principal, data: ArticleCreate, *, now: 
     outbox.emit(
         session, "article.created", article.id, principal, now, desk=desk.id, slug=article.slug, state=article.state
     )
-    return read(article, revision)
+    return read(article, content_of(revision))
 
 
 class EditConflict(Conflict):
@@ -211,7 +221,7 @@ def save(
     article = loaded.article
     policy.may_edit(principal, loaded.subject).require()
     head = head_of(session, article)
-    content = {**content_of(head), **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
+    content = {**head, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
     merged_from = None
     if base != article.head_revision:
         if not merge or base is None or not 1 <= base < article.head_revision:
@@ -220,12 +230,12 @@ def save(
             raise PreconditionFailed(
                 f"{edited}, but the latest is {article.head_revision}", current_revision=article.head_revision
             )
-        content = _merge(session, article, base, changes, content_of(head))
+        content = _merge(session, article, base, changes, head)
         merged_from = MergeInfo(base=base, head=article.head_revision)
         message = message or f"merged an edit of revision {base} onto revision {article.head_revision}"
-    if content == content_of(head):
-        return ArticleSaved(**read(article, head).model_dump(), merged=merged_from)
-    if content["authors"] != head.authors:
+    if content == head:
+        return ArticleSaved.model_construct(**_fields(article, head), merged=merged_from)
+    if content["authors"] != head["authors"]:
         _replace_authors(session, article, user_ids(session, content["authors"]).values())
     assert principal.user_id is not None
     revision = append_revision(session, article, content, saved_by=principal.user_id, message=message, now=now)
@@ -240,7 +250,7 @@ def save(
         merged_onto=merged_from.head if merged_from else None,
     )
     engine.record_edit(session, loaded.workflow, article, principal, now=now)
-    return ArticleSaved(**read(article, revision).model_dump(), merged=merged_from)
+    return ArticleSaved.model_construct(**_fields(article, content_of(revision)), merged=merged_from)
 
 
 def _merge(
@@ -292,8 +302,6 @@ def _replace_authors(session: Session, article: Article, ids: Any) -> None:
     session.flush()
 
 
-_ARTICLE_FIELDS = ("id", "slug", "state", "live_revision", "signed_revision", "publish_at", "unpublish_at")
-_ARTICLE_FIELDS += ("published_at", "created_at", "updated_at")
 READ_ARTICLE = (
     select(
         *(getattr(Article, name) for name in _ARTICLE_FIELDS),
@@ -318,17 +326,15 @@ def get(session: Session, principal: Principal, article_id: int) -> ArticleRead:
     if not 1 <= article_id <= MAX_INTEGER:
         raise NotFound(f"no article {article_id}")
     params = {"article_id": article_id, "user_id": principal.user_id}
-    row = session.connection().execute(READ_ARTICLE, params).first()
+    return read_row(principal, session.connection().execute(READ_ARTICLE, params).first(), article_id)
+
+
+def read_row(principal: Principal, row: Any, article_id: int) -> ArticleRead:
+    """The article of a ``READ_ARTICLE`` row, if there is one and the caller may view it (404 otherwise)."""
     if row is None:
         raise NotFound(f"no article {article_id}")
     _require_view(principal, subject_of(row, get_workflow(row.workflow), bool(row.is_author)), article_id)
-    fields = {name: getattr(row, name) for name in (*_ARTICLE_FIELDS, *CONTENT_FIELDS)}
-    return ArticleRead.model_construct(
-        **fields,
-        desk=row.desk_id,
-        revision=row.head_revision,
-        publish_at_local=local_time(row.publish_at, row.publish_at_offset),
-    )
+    return ArticleRead.model_construct(**_fields(row, {name: getattr(row, name) for name in CONTENT_FIELDS}))
 
 
 def visible_clause(principal: Principal, scope: policy.Scope) -> ColumnElement[bool]:
@@ -397,7 +403,7 @@ def list_visible(
     if after:
         query = query.where(Article.id < after["id"])
     rows = session.execute(query).all()
-    items = [ArticleSummary(**_fields(a, r)) for a, r in rows[:limit]]
+    items = [ArticleSummary.model_construct(**_fields(a, content_of(r))) for a, r in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor({"id": items[-1].id}) if more else None)
 

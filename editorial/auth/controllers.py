@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.auth import services
-from editorial.auth.deps import provide_admin
+from editorial.auth.deps import admin_only, provide_admin
 from editorial.auth.schemas import (
     MeRead,
     RoleRef,
@@ -41,6 +41,7 @@ class MeController(Controller):
 class UserController(Controller):
     path = "/users"
     tags = ["identity"]
+    guards = [admin_only]
     dependencies = {"admin": Provide(provide_admin, sync_to_thread=False)}
 
     @get(sync_to_thread=True)

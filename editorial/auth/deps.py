@@ -1,79 +1,111 @@
-"""Dependencies that resolve the caller of a request."""
+"""Who is calling: the guards that authenticate every API request, and the dependencies that name the caller.
+
+Authentication and the admin check are guards, which run before any dependency is resolved: a refused
+token must not leave the request's session dependency started. Litestar does not clean up the
+dependencies it has resolved when a later one raises, and the session would hold its admission
+slot until the garbage collector found it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
-from litestar import Request
 from litestar.concurrency import sync_to_thread
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 
 from editorial.auth.cache import PrincipalCache
 from editorial.auth.principal import Principal
 from editorial.auth.scopes import CALENDAR_READ
 from editorial.auth.services import authenticate, authenticate_token
 from editorial.auth.throttle import TokenThrottle
+from editorial.db import Database
 from editorial.lib.clock import Clock
-from editorial.lib.deps import AppClock, Caller, DbSession
+from editorial.lib.deps import Caller, DbSession
 from editorial.lib.errors import NotAuthenticated, NotPermitted, TooManyRequests
 from editorial.workflow import policy
 
+Connection = ASGIConnection[Any, Any, Any, Any]
+FEED_TOKEN = "feed_token"
+"""A route's ``opt`` flag: it also accepts a calendar feed token in ``?token=`` (calendar clients send no headers)."""
+
 
 @contextmanager
-def _throttled(request: Request, clock: Clock) -> Iterator[None]:
+def _throttled(connection: Connection, now: datetime) -> Iterator[None]:
     """Refuse an address that failed too often (429); count each token this block refuses."""
-    throttle: TokenThrottle = request.app.state.token_throttle
-    address = request.client.host if request.client else "unknown"
-    wait = throttle.retry_after(address, clock.now())
+    throttle: TokenThrottle = connection.app.state.token_throttle
+    address = connection.client.host if connection.client else "unknown"
+    wait = throttle.retry_after(address, now)
     if wait is not None:
         raise TooManyRequests(f"too many refused tokens from this address; retry in {wait} s", retry_after=wait)
     try:
         yield
     except NotAuthenticated:
-        throttle.failed(address, clock.now())
+        throttle.failed(address, now)
         raise
 
 
-async def provide_principal(request: Request, db_session: DbSession) -> Principal:
-    """The authenticated caller (401 when the bearer token is missing or not valid, 429 after many).
+def _look_up(db: Database, authorization: str | None, secret: str | None, now: datetime) -> Principal:
+    """In a worker thread: the principal behind a bearer header, or else a feed token, in a session of its own."""
+    with db.transaction(write=False) as session:
+        if authorization:
+            return authenticate(session, authorization, now=now)
+        assert secret is not None
+        return authenticate_token(session, secret, now=now)
 
-    A token seen lately is answered from the process's cache, on the event loop; only a miss
-    goes to the database, in a worker thread.
+
+async def authenticate_request(connection: Connection, handler: BaseRouteHandler) -> None:
+    """Guard of every API route: the caller, from ``Authorization: Bearer`` (401, or 429 after many refusals).
+
+    A token seen lately is answered from the process's cache on the event loop; only a miss goes
+    to the database, in a worker thread. The caller becomes ``request.user``. (A guard rather than
+    an authentication middleware: a guard's refusal goes through the route's exception handling,
+    inside the middlewares that add the request id and count the response.)
     """
-    authorization = request.headers.get("authorization")
-    if not authorization:
+    if connection.scope["method"] == "OPTIONS":  # type: ignore[typeddict-item]
+        return  # Litestar's own answer (the allowed methods); a preflight carries no credentials
+    opt = handler.opt
+    authorization = connection.headers.get("authorization")
+    secret = connection.query_params.get("token") if opt.get(FEED_TOKEN) and not authorization else None
+    if not authorization and not secret:
+        if opt.get(FEED_TOKEN):
+            raise NotAuthenticated("send Authorization: Bearer TOKEN, or ?token= with a calendar feed token")
         raise NotAuthenticated("send Authorization: Bearer TOKEN")
-    principals: PrincipalCache = request.app.state.principals
-    # The clock from the app's state rather than as a dependency: two dependencies with none of
-    # their own would be resolved in a task group, which costs more than this whole lookup.
-    clock: Clock = request.app.state.clock
-    now = clock.now()
-    with _throttled(request, clock):
-        principal = principals.get(authorization, now)
+    clock: Clock = connection.app.state.clock
+    principals: PrincipalCache = connection.app.state.principals
+    key, now = authorization or f"feed {secret}", clock.now()
+    with _throttled(connection, now):
+        principal = principals.get(key, now)
         if principal is None:
             generation = principals.generation()
-            principal = await sync_to_thread(authenticate, db_session, authorization, now=now)
-            principals.put(authorization, principal, now, generation)
-    scope = request.route_handler.opt.get("scope")
-    policy.may_use_token_here(principal, scope(request) if callable(scope) else scope).require()
-    return principal
-
-
-async def provide_feed_principal(request: Request, db_session: DbSession, clock: AppClock) -> Principal:
-    """For calendar clients, which cannot send headers: a bearer token, or a feed token in ``?token=``."""
-    if request.headers.get("authorization"):
-        return await provide_principal(request, db_session)
-    secret = request.query_params.get("token")
-    if not secret:
-        raise NotAuthenticated("send Authorization: Bearer TOKEN, or ?token= with a calendar feed token")
-    with _throttled(request, clock):
-        principal = await sync_to_thread(authenticate_token, db_session, secret, now=clock.now())
-    if principal.scopes is None or CALENDAR_READ not in principal.scopes:
+            principal = await sync_to_thread(_look_up, connection.app.state.db, authorization, secret, now)
+            principals.put(key, principal, now, generation)
+    if secret and (principal.scopes is None or CALENDAR_READ not in principal.scopes):
         raise NotPermitted("only a calendar feed token may be sent in the query string; send API tokens as a header")
+    scope = opt.get("scope")
+    policy.may_use_token_here(principal, scope(connection) if callable(scope) else scope).require()
+    connection.scope["user"] = principal
+
+
+async def admin_only(connection: Connection, _: BaseRouteHandler) -> None:
+    """Guard, after ``authenticate_request``: the caller must be an admin (403 otherwise)."""
+    if connection.scope["method"] != "OPTIONS":  # type: ignore[typeddict-item]
+        policy.may_administer(connection.user).require()
+
+
+def provide_principal(request: Connection, db_session: DbSession) -> Principal:
+    """The caller ``authenticate_request`` accepted.
+
+    It takes ``db_session`` only to be resolved after it: dependencies that depend on nothing are
+    resolved together in a task group, which costs more than a whole read's query.
+    """
+    principal: Principal = request.user
     return principal
 
 
 def provide_admin(principal: Caller) -> Principal:
-    """The caller, who must be an admin (403 otherwise)."""
-    policy.may_administer(principal).require()
+    """The caller, an admin (the ``admin_only`` guard has checked)."""
     return principal

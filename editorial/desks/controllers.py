@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.params import JSONBody
 from sqlmodel import Field, SQLModel
 
-from editorial.auth.deps import provide_admin
+from editorial.auth.deps import admin_only, provide_admin
 from editorial.auth.scopes import ARTICLES_READ
 from editorial.desks import services
 from editorial.lib.deps import Admin, AppClock, Caller, DbSession
@@ -34,7 +34,9 @@ class DeskController(Controller):
         """Every desk and the workflow it uses."""
         return [DeskRead.model_validate(d, from_attributes=True) for d in services.list_desks(db_session)]
 
-    @post(sync_to_thread=True, dependencies={"admin": Provide(provide_admin, sync_to_thread=False)})
+    @post(
+        sync_to_thread=True, guards=[admin_only], dependencies={"admin": Provide(provide_admin, sync_to_thread=False)}
+    )
     def create_desk(self, admin: Admin, db_session: DbSession, clock: AppClock, data: JSONBody[DeskCreate]) -> DeskRead:
         """Add a desk (admins)."""
         desk = services.create_desk(

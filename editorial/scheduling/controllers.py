@@ -6,19 +6,15 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from editorial.auth import services as auth
-from editorial.auth.deps import provide_feed_principal
-from editorial.auth.principal import Principal
+from editorial.auth.deps import FEED_TOKEN
 from editorial.auth.scopes import ARTICLES_READ, CALENDAR_READ
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.params import DeskFilter
 from editorial.scheduling import ical, views
 from editorial.scheduling.schemas import FeedToken, ScheduleRead, SchedulerHealth
-
-FeedCaller = NamedDependency[Principal]
 
 
 class ScheduleController(Controller):
@@ -44,13 +40,12 @@ class ScheduleController(Controller):
         "/schedule.ics",
         sync_to_thread=True,
         media_type="text/calendar",
-        opt={"scope": CALENDAR_READ},
-        dependencies={"feed_principal": Provide(provide_feed_principal)},
+        opt={"scope": CALENDAR_READ, FEED_TOKEN: True},
     )
     def calendar(
         self,
         request: Request[Any, Any, Any],
-        feed_principal: FeedCaller,
+        principal: Caller,
         db_session: DbSession,
         clock: AppClock,
         desk: DeskFilter = None,
@@ -60,7 +55,7 @@ class ScheduleController(Controller):
         now = clock.now()
         items = views.upcoming(
             db_session,
-            feed_principal,
+            principal,
             desk=desk,
             start=now - timedelta(days=7),
             end=now + timedelta(days=90),

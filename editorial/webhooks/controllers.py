@@ -8,7 +8,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from editorial.auth.deps import provide_admin
+from editorial.auth.deps import admin_only, provide_admin
 from editorial.lib.deps import Admin, AppClock, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, PageCursor, PageLimit
@@ -23,6 +23,7 @@ StatusFilter = Annotated[
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    guards = [admin_only]
     dependencies = {"admin": Provide(provide_admin, sync_to_thread=False)}
 
     @post(sync_to_thread=True)
