@@ -49,7 +49,7 @@ def authored_by(user_id: int | None) -> ColumnElement[bool]:
     return exists().where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == user_id)
 
 
-def subject_of(article: Any, workflow: Workflow, is_author: bool) -> policy.Subject:
+def subject_of(article: Any, workflow: Workflow, *, is_author: bool) -> policy.Subject:
     """The policy's view of ``article`` (an entity, or a row with the same names)."""
     return policy.Subject(
         desk_id=article.desk_id,
@@ -82,7 +82,7 @@ def load(session: Session, principal: Principal, article_id: int, *, lock: bool 
         raise NotFound(f"no article {article_id}")
     article, workflow_id, is_author = row
     workflow = get_workflow(workflow_id)
-    loaded = Loaded(article, workflow, subject_of(article, workflow, bool(is_author)))
+    loaded = Loaded(article, workflow, subject_of(article, workflow, is_author=bool(is_author)))
     _require_view(principal, loaded.subject, article_id)
     return loaded
 
@@ -333,7 +333,7 @@ def read_row(principal: Principal, row: Any, article_id: int) -> ArticleRead:
     """The article of a ``READ_ARTICLE`` row, if there is one and the caller may view it (404 otherwise)."""
     if row is None:
         raise NotFound(f"no article {article_id}")
-    _require_view(principal, subject_of(row, get_workflow(row.workflow), bool(row.is_author)), article_id)
+    _require_view(principal, subject_of(row, get_workflow(row.workflow), is_author=bool(row.is_author)), article_id)
     return ArticleRead.model_construct(**_fields(row, {name: getattr(row, name) for name in CONTENT_FIELDS}))
 
 

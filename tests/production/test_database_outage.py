@@ -122,11 +122,5 @@ def test_the_pool_reconnects_and_nothing_of_the_outage_was_written(outage: Outag
     assert submit.json()["state"] == "editing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Litestar drops the cleanup of the started db_session generator when the principal dependency "
-    "raises (resolve_dependencies never returns its cleanup group); the garbage collector's finaliser "
-    "closes it later and logs 'generator didn't stop after athrow()'",
-)
 def test_a_failed_principal_lookup_closes_its_session_in_the_request(outage: Outage) -> None:
     assert "Task exception was never retrieved" not in outage.log
