@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -34,6 +34,7 @@ log = logging.getLogger("editorial.webhooks")
 PIPELINE = 2
 """Batches a worker has in flight at once: the next one is claimed while one is being sent."""
 HELD_ELSEWHERE_SECONDS = 0.05
+T = TypeVar("T")
 
 
 worker_name = process_name
@@ -67,6 +68,9 @@ class DeliveryWorker(DueLoop):
         self.name = name or worker_name()
         self.wall_clock = wall_clock or SystemClock()
         self._loop = asyncio.new_event_loop()
+        # The loop runs on a thread of its own: the caller's thread may have a loop running already
+        # (an async framework, a test harness), and asyncio refuses to run a second one there.
+        self._loop_thread = ThreadPoolExecutor(1, thread_name_prefix="webhook-loop")
         self._client = Client(
             timeout=self.settings.webhook_timeout_seconds,
             connections=self.settings.webhook_concurrency,
@@ -85,9 +89,14 @@ class DeliveryWorker(DueLoop):
         if self._loop.is_closed():
             return
         self._client.close()
-        self._loop.run_until_complete(asyncio.sleep(0))  # let the transports finish closing
-        self._loop.close()
+        self._run(asyncio.sleep(0))  # let the transports finish closing
+        self._loop_thread.submit(self._loop.close).result()
+        self._loop_thread.shutdown(wait=True)
         self._database.shutdown(wait=True)
+
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run ``work`` on the worker's loop, in the loop's thread, and wait for it."""
+        return self._loop_thread.submit(self._loop.run_until_complete, work).result()
 
     def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries, committed before anything is sent."""
@@ -96,7 +105,7 @@ class DeliveryWorker(DueLoop):
 
     def send(self, batch: list[Claimed]) -> list[Result]:
         """Send a leased batch, outside any transaction (tests; a pass sends on its own loop)."""
-        return self._loop.run_until_complete(self._send(batch))
+        return self._run(self._send(batch))
 
     async def _send(self, batch: list[Claimed]) -> list[Result]:
         timestamp, settings, at = int(self.wall_clock.now().timestamp()), self.settings, self.clock.now()
@@ -116,7 +125,7 @@ class DeliveryWorker(DueLoop):
 
     def run_once(self) -> list[Result]:
         """Send everything due now until nothing is due (pruning old deliveries when it is time); every attempt made."""
-        results = self._loop.run_until_complete(self._drain())
+        results = self._run(self._drain())
         self.prune_if_due()
         return results
 

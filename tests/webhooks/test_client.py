@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from editorial.webhooks.client import Client, NotStarted, ReadTimeout
 from tests.webhooks.receiver import Receiver
 
+T = TypeVar("T")
+
+
+class Loop:
+    """An event loop on a thread of its own (the test's thread may have one running already)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = ThreadPoolExecutor(1)
+
+    def run_until_complete(self, work: Coroutine[Any, Any, T]) -> T:
+        return self.thread.submit(self.loop.run_until_complete, work).result()
+
+    def close(self) -> None:
+        self.thread.submit(self.loop.close).result()
+        self.thread.shutdown()
+
 
 @pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    running = asyncio.new_event_loop()
+def loop() -> Iterator[Loop]:
+    running = Loop()
     yield running
     running.close()
 
@@ -28,12 +46,12 @@ def keep_alive() -> Iterator[Receiver]:
     server.stop()
 
 
-def post(loop: asyncio.AbstractEventLoop, client: Client, url: str, body: bytes = b"{}") -> tuple[int, str]:
+def post(loop: Loop, client: Client, url: str, body: bytes = b"{}") -> tuple[int, str]:
     answer = loop.run_until_complete(client.post(url, {"content-type": "application/json"}, body))
     return answer.status_code, answer.text
 
 
-def test_requests_share_one_kept_alive_connection(loop: asyncio.AbstractEventLoop, keep_alive: Receiver) -> None:
+def test_requests_share_one_kept_alive_connection(loop: Loop, keep_alive: Receiver) -> None:
     client = Client(timeout=5, connections=4, allow_private=True)
     answers = [post(loop, client, keep_alive.url + "?n=1", f'{{"n": {n}}}'.encode()) for n in range(3)]
     assert answers == [(200, "ok")] * 3
@@ -45,7 +63,7 @@ def test_requests_share_one_kept_alive_connection(loop: asyncio.AbstractEventLoo
 
 
 def test_a_connection_the_server_dropped_is_replaced_without_losing_the_request(
-    loop: asyncio.AbstractEventLoop, keep_alive: Receiver
+    loop: Loop, keep_alive: Receiver
 ) -> None:
     client = Client(timeout=5, connections=4, allow_private=True)
     assert post(loop, client, keep_alive.url, b"first")[0] == 200
@@ -56,9 +74,7 @@ def test_a_connection_the_server_dropped_is_replaced_without_losing_the_request(
     client.close()
 
 
-def test_each_answer_status_is_reported_and_a_silent_server_times_out(
-    loop: asyncio.AbstractEventLoop, keep_alive: Receiver
-) -> None:
+def test_each_answer_status_is_reported_and_a_silent_server_times_out(loop: Loop, keep_alive: Receiver) -> None:
     client = Client(timeout=0.3, connections=2, allow_private=True)
     keep_alive.answer = lambda request: 503 if request.body == b"busy" else 204
     assert post(loop, client, keep_alive.url, b"busy")[0] == 503
@@ -74,9 +90,7 @@ def test_each_answer_status_is_reported_and_a_silent_server_times_out(
     client.close()
 
 
-def test_an_attempt_that_cannot_start_by_its_latest_start_is_not_made(
-    loop: asyncio.AbstractEventLoop, keep_alive: Receiver
-) -> None:
+def test_an_attempt_that_cannot_start_by_its_latest_start_is_not_made(loop: Loop, keep_alive: Receiver) -> None:
     client = Client(timeout=5, connections=1, allow_private=True)
     released = threading.Event()
     keep_alive.answer = lambda _: 200 if released.wait(5) else 500
@@ -87,7 +101,7 @@ def test_an_attempt_that_cannot_start_by_its_latest_start_is_not_made(
         late = asyncio.ensure_future(
             client.post(keep_alive.url, {}, b"late", start_by=asyncio.get_running_loop().time())
         )
-        loop.call_soon(released.set)  # runs after the late one's first step: it is queued by then
+        asyncio.get_running_loop().call_soon(released.set)  # runs after the late one's first step: it is queued by then
         return list(await asyncio.gather(slow, late, return_exceptions=True))
 
     slow, late = loop.run_until_complete(both())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from editorial.db import Database
 from editorial.lib.clock import FrozenClock
 from editorial.settings import Settings, get_settings
 from tests.support import Actor, make_user
-from tests.webhooks.conftest import Emit
+from tests.webhooks.conftest import Emit, MakeWorker
 from tests.webhooks.receiver import Receiver
 
 
@@ -52,3 +53,17 @@ def test_the_in_process_worker_is_woken_by_a_change(
         receiver.wait_for(1)
     [payload] = receiver.verified(hook["secret"])
     assert (payload["type"], payload["data"]["article_id"]) == ("article.created", article["id"])
+
+
+def test_a_pass_runs_from_a_thread_whose_own_event_loop_is_running(
+    hook: dict[str, Any], receiver: Receiver, emit: Emit, make_worker: MakeWorker
+) -> None:
+    """As in an async application or a test harness that keeps a loop running in the caller's thread."""
+    emit((1, "article.created"))
+    worker = make_worker()
+
+    async def inside_a_running_loop() -> list[bool]:
+        return [result.ok for result in worker.run_once()]
+
+    assert asyncio.run(inside_a_running_loop()) == [True]
+    assert len(receiver.verified(hook["secret"])) == 1
