@@ -19,7 +19,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httptools
 
@@ -29,6 +29,8 @@ BODY_LIMIT_BYTES = 64 * 1024
 IDLE_SECONDS = 30.0
 """A kept-alive connection unused for longer is closed rather than reused (servers drop them too)."""
 
+URL_SAFE = "/%:@!$&'()*+,;=-._~?"
+"""Left as they are in a request target; anything else (a space, non-ASCII) is percent-encoded."""
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 Origin = tuple[str, str, int]
 
@@ -79,9 +81,9 @@ def _target(url: str) -> tuple[Origin, bytes]:
     host, port = check_url(url)
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = quote(parts.path or "/", safe=URL_SAFE) + (f"?{quote(parts.query, safe=URL_SAFE)}" if parts.query else "")
     default = 443 if scheme == "https" else 80
-    name = f"[{host}]" if ":" in host else host
+    name = f"[{host}]" if ":" in host else host.encode("idna").decode("ascii")
     authority = name if port == default else f"{name}:{port}"
     head = f"POST {path} HTTP/1.1\r\nhost: {authority}\r\n".encode("ascii", "strict")
     return (scheme, host, port), head

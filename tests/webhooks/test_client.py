@@ -55,6 +55,9 @@ def test_requests_share_one_kept_alive_connection(loop: Loop, keep_alive: Receiv
     client = Client(timeout=5, connections=4, allow_private=True)
     answers = [post(loop, client, keep_alive.url + "?n=1", f'{{"n": {n}}}'.encode()) for n in range(3)]
     assert answers == [(200, "ok")] * 3
+    assert post(loop, client, keep_alive.url + "/a b/é?q=1 2&r=%41") == (200, "ok")
+    assert keep_alive.received[-1].path == "/hooks/a%20b/%C3%A9?q=1%202&r=%41", "percent-encoded, escapes kept"
+    keep_alive.received.pop()
     assert [r.body for r in keep_alive.received] == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']
     assert [r.path for r in keep_alive.received] == ["/hooks?n=1"] * 3
     assert len({r.client_port for r in keep_alive.received}) == 1, "one connection, kept alive"
