@@ -36,9 +36,13 @@ def browser(app: Any) -> Iterator[Callable[..., Person]]:
         yield open_browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """Debian's chromium, headless, driven by Playwright (skips where Playwright is missing)."""
+    """Debian's chromium, headless, driven by Playwright (skips where Playwright is missing).
+
+    Package-scoped: Playwright's sync API keeps an event loop running in the main thread while it
+    is open, and the webhook worker's tests, which run after these, drive a loop of their own there.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
