@@ -27,9 +27,10 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
-        # PostgreSQL runs each statement of a read in its own snapshot anyway (READ COMMITTED);
-        # in autocommit no transaction is left to end, so a read session closes without a round trip.
-        self._read_engine = (
+        # For requests that only read: PostgreSQL gives each statement its own snapshot anyway (READ
+        # COMMITTED), and in autocommit there is no transaction left to end, so the session closes
+        # without a round trip. Jobs keep real transactions (an export's server-side cursor needs one).
+        self._request_read_engine = (
             self.engine if settings.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self._gates: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Lock]] = (
@@ -37,11 +38,13 @@ class Database:
         )
 
     def session(self, *, write: bool = True) -> Session:
-        """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``).
+        """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``)."""
+        return Session(self._write_engine if write else self.engine, expire_on_commit=False)
 
-        A read session (``write=False``) must not write: on PostgreSQL it runs in autocommit.
-        """
-        return Session(self._write_engine if write else self._read_engine, expire_on_commit=False)
+    def request_session(self, *, write: bool) -> Session:
+        """The session of an HTTP request: one that only reads (``write=False``) must not write,
+        since on PostgreSQL it runs in autocommit."""
+        return self.session() if write else Session(self._request_read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -87,7 +90,7 @@ async def provide_session(request: Request) -> AsyncGenerator[Session, None]:
     db: Database = request.app.state.db
     write = request.method not in SAFE_METHODS
     async with db.admit(write=write):
-        session = db.session(write=write)
+        session = db.request_session(write=write)
         try:
             yield session
         except BaseException:
