@@ -76,7 +76,7 @@ def history_snapshot(db: Database) -> list[HistoryRow]:
 
 
 def run_audit(db: Database, records: Records, received: dict[int, Iterable[str]], snapshot: list[HistoryRow]) -> Audit:
-    """Every check, in one read transaction; ``received`` maps a webhook id to the webhook-ids it got."""
+    """Every check, once every process has stopped; ``received`` maps a webhook id to the webhook-ids it got."""
     with db.transaction(write=False) as session:
         return Audit(
             [
