@@ -12,6 +12,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from editorial import __version__
 from editorial.articles.controllers import ArticleController
@@ -127,6 +128,7 @@ def create_app(
             IntegrityError: integrity_conflict,
             DataError: invalid_data,
             OperationalError: database_unavailable,
+            PoolTimeout: database_unavailable,  # every pooled connection stayed busy past the pool's timeout
         },
         middleware=[DefineMiddleware(request_id_middleware, log_requests=settings.access_log), metrics_middleware],
         before_send=[security_headers, correct_allow],

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from editorial.app import create_app
+from editorial.articles import services
 from editorial.db import Database
 from editorial.lib.clock import FrozenClock
 from editorial.lib.logging import JSONFormatter
@@ -140,3 +142,15 @@ def test_unknown_routes_are_404_problems(client: TestClient[Any], newsroom: dict
 
 def test_wrong_method_is_405_problem(newsroom: dict[str, Actor]) -> None:
     assert_problem(newsroom["writer"].request("PATCH", "/api/v1/articles"), 405)
+
+
+def test_a_request_that_waits_out_the_pool_is_503_with_retry_after(
+    newsroom: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def pool_exhausted(*_: Any, **__: Any) -> Any:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 30.00")
+
+    monkeypatch.setattr(services, "get", pool_exhausted)
+    response = newsroom["writer"].get("/api/v1/articles/1")
+    assert_problem(response, 503)
+    assert response.headers["retry-after"] == "5"
