@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import tempfile
 from datetime import timedelta
@@ -20,6 +21,7 @@ from editorial.auth.secrets import split_token
 from editorial.db import Database
 from editorial.db.models import ApiToken
 from editorial.lib.clock import FrozenClock
+from editorial.lib.errors import NotAuthenticated
 from editorial.settings import Settings
 from tests.support import Actor, make_user
 
@@ -112,3 +114,25 @@ def test_tokens_are_stored_only_as_their_sha256(db: Database, clock: FrozenClock
     assert stored is not None
     assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in repr(stored.model_dump())
+
+
+def test_a_token_is_checked_against_its_stored_hash_in_constant_time(
+    db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash is compared with ``hmac.compare_digest``, never ``==`` (which stops at the first difference)."""
+    _, secret = make_user(db, clock, "someone", "writer")
+    compared: list[tuple[str, str]] = []
+    real = hmac.compare_digest
+
+    def recording(a: str, b: str) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", recording)
+    stored = hashlib.sha256(secret.encode()).hexdigest()
+    forged = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    with db.transaction(write=False) as session:
+        assert auth.authenticate_token(session, secret, now=clock.now()).username == "someone"
+        with pytest.raises(NotAuthenticated):
+            auth.authenticate_token(session, forged, now=clock.now())
+    assert compared == [(stored, stored), (hashlib.sha256(forged.encode()).hexdigest(), stored)]
