@@ -93,8 +93,8 @@ HEAD_CONTENT = select(*(getattr(Revision, name) for name in CONTENT_FIELDS)).whe
 
 
 def head_of(session: Session, article: Article) -> dict[str, Any]:
-    """The content of the article's head revision (stored whole), read as plain columns."""
-    row = session.connection().execute(HEAD_CONTENT, {"article_id": article.id, "number": article.head_revision})
+    """The content of the article's head revision (stored whole), read as plain columns (after an autoflush)."""
+    row = session.execute(HEAD_CONTENT, {"article_id": article.id, "number": article.head_revision})
     content = row.one()._asdict()
     assert content["body"] is not None, "the head revision is always stored whole"
     return content
