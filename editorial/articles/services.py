@@ -42,11 +42,12 @@ class Loaded:
     subject: policy.Subject
 
 
-def authored_by(user_id: int | None) -> ColumnElement[bool]:
-    """SQL for "the article is authored by ``user_id``" (never, for the system)."""
-    if user_id is None:
-        return false()
-    return exists().where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == user_id)
+IS_AUTHOR = (
+    exists()
+    .where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == bindparam("user_id"))
+    .label("is_author")
+)
+"""SQL for "the article is authored by ``:user_id``" (never for the system, whose id is null)."""
 
 
 def subject_of(article: Any, workflow: Workflow, *, is_author: bool) -> policy.Subject:
@@ -71,13 +72,11 @@ def load(session: Session, principal: Principal, article_id: int, *, lock: bool 
     if not 1 <= article_id <= MAX_INTEGER:
         raise NotFound(f"no article {article_id}")
     query = (
-        select(Article, Desk.workflow, authored_by(principal.user_id))
-        .join(Desk, Desk.id == Article.desk_id)
-        .where(Article.id == article_id)
+        select(Article, Desk.workflow, IS_AUTHOR).join(Desk, Desk.id == Article.desk_id).where(Article.id == article_id)
     )
     if lock:
         query = query.with_for_update(of=Article)
-    row = session.execute(query).first()
+    row = session.execute(query, {"user_id": principal.user_id}).first()
     if row is None:
         raise NotFound(f"no article {article_id}")
     article, workflow_id, is_author = row
@@ -310,9 +309,7 @@ READ_ARTICLE = (
         Article.publish_at_offset,
         Desk.workflow,
         *(getattr(Revision, name) for name in CONTENT_FIELDS),
-        exists()
-        .where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == bindparam("user_id"))
-        .label("is_author"),
+        IS_AUTHOR,
     )
     .join(Desk, Desk.id == Article.desk_id)
     .join(Revision, and_(Revision.article_id == Article.id, Revision.number == Article.head_revision))

@@ -8,8 +8,6 @@ a role taken away). Another process's change is seen within ``ttl`` (``auth_cach
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from editorial.auth.principal import Principal
 from editorial.db.models import ApiToken, RoleGrant, User
+from editorial.lib.cache import LRUCache
 
 _generation = 0
 """Bumped whenever this process changes identity rows; entries of an older generation are stale."""
@@ -50,9 +49,7 @@ class PrincipalCache:
 
     def __init__(self, ttl: float, size: int = 4096) -> None:
         self.ttl = timedelta(seconds=ttl)
-        self.size = size
-        self._entries: OrderedDict[bytes, tuple[Principal, datetime, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: LRUCache[tuple[Principal, datetime, int]] = LRUCache(size if ttl else 0)
 
     @staticmethod
     def generation() -> int:
@@ -65,24 +62,19 @@ class PrincipalCache:
 
     def get(self, secret: str, now: datetime) -> Principal | None:
         key = self._key(secret)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            principal, valid_until, generation = entry
-            if generation != _generation or now >= valid_until:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return principal
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        principal, valid_until, generation = entry
+        if generation != _generation or now >= valid_until:
+            self._entries.discard(key)
+            return None
+        return principal
 
     def put(self, secret: str, principal: Principal, now: datetime, generation: int) -> None:
-        if not self.ttl or not self.size or generation != _generation:
+        if generation != _generation:
             return
         valid_until = now + self.ttl
         if principal.expires_at is not None:
             valid_until = min(valid_until, principal.expires_at)
-        with self._lock:
-            self._entries[self._key(secret)] = (principal, valid_until, generation)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+        self._entries.put(self._key(secret), (principal, valid_until, generation))
