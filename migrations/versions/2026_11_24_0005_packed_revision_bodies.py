@@ -81,19 +81,23 @@ def _articles(connection: sa.Connection, revisions: sa.TableClause) -> Iterator[
         yield list(connection.execute(query))
 
 
+REVISIONS = sa.table(
+    "revisions",
+    sa.column("id", sa.Integer),
+    sa.column("article_id", sa.Integer),
+    sa.column("number", sa.Integer),
+    sa.column("body", sa.Text),
+    sa.column("body_base", sa.Integer),
+    sa.column("body_delta", sa.Text),
+    sa.column("body_packed", sa.LargeBinary),
+)
+"""The columns both directions read and write, as they are while both formats' columns exist."""
+
+
 def upgrade() -> None:
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("body_packed", sa.LargeBinary(), nullable=True))
-    revisions = sa.table(
-        "revisions",
-        sa.column("id", sa.Integer),
-        sa.column("article_id", sa.Integer),
-        sa.column("number", sa.Integer),
-        sa.column("body", sa.Text),
-        sa.column("body_base", sa.Integer),
-        sa.column("body_delta", sa.Text),
-        sa.column("body_packed", sa.LargeBinary),
-    )
+    revisions = REVISIONS
     connection = op.get_bind()
     engine = diff_match_patch()
     for rows in _articles(connection, revisions):
@@ -128,16 +132,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("body_delta", sa.Text(), nullable=True))
-    revisions = sa.table(
-        "revisions",
-        sa.column("id", sa.Integer),
-        sa.column("article_id", sa.Integer),
-        sa.column("number", sa.Integer),
-        sa.column("body", sa.Text),
-        sa.column("body_base", sa.Integer),
-        sa.column("body_delta", sa.Text),
-        sa.column("body_packed", sa.LargeBinary),
-    )
+    revisions = REVISIONS
     connection = op.get_bind()
     engine = diff_match_patch()
     for rows in _articles(connection, revisions):

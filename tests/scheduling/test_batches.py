@@ -7,29 +7,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import OperationalError
 
 from editorial.db import Database
-from editorial.db.models import Article, Event, HistoryEntry, ScheduleFiring, SchedulerWorker
+from editorial.db.models import Article, Event, ScheduleFiring, SchedulerWorker
 from editorial.lib.clock import FrozenClock
 from editorial.scheduling import services
 from editorial.scheduling.services import fire_due
 from editorial.scheduling.worker import COALESCE_SECONDS, HEARTBEAT_SECONDS, Scheduler
 from editorial.settings import get_settings
+from tests.scheduling.test_processes import publishes_per_article as publishes
 from tests.scheduling.test_scheduler import schedule
 from tests.support import Actor
-
-
-def publishes(db: Database) -> dict[int, int]:
-    with db.transaction(write=False) as session:
-        return dict(
-            session.execute(
-                select(HistoryEntry.article_id, func.count())
-                .where(HistoryEntry.transition == "publish")
-                .group_by(HistoryEntry.article_id)
-            ).all()
-        )
 
 
 def firing_rows(db: Database) -> list[tuple[int, str, int]]:
