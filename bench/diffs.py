@@ -472,7 +472,7 @@ def serve(port: int) -> None:
     from editorial.db import Database
 
     settings = get_settings()
-    app = create_app(settings, db=Database(settings), run_scheduler=False)
+    app = create_app(settings, db=Database(settings), run_scheduler=False, settle_heap=True)
     lags: list[tuple[float, float]] = []
 
     async def probe() -> None:

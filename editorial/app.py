@@ -25,6 +25,7 @@ from editorial.db.session import provide_session
 from editorial.desks.controllers import DeskController
 from editorial.events.controllers import EventController
 from editorial.health import HealthController
+from editorial.lib import heap
 from editorial.lib.clock import Clock, SystemClock
 from editorial.lib.errors import database_unavailable, exception_handlers, integrity_conflict, invalid_data
 from editorial.lib.headers import correct_allow, security_headers
@@ -72,8 +73,13 @@ def create_app(
     db: Database | None = None,
     run_scheduler: bool = False,
     run_worker: bool = False,
+    settle_heap: bool = False,
 ) -> Litestar:
-    """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the workers."""
+    """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the workers.
+
+    ``settle_heap`` (what ``serve`` asks for) moves everything alive once the app has started out of
+    the garbage collector's sight: see ``editorial.lib.heap``.
+    """
     settings = settings or get_settings()
     clock = clock or SystemClock()
     db = db or Database(settings)
@@ -87,6 +93,8 @@ def create_app(
         return clock
 
     def start() -> None:
+        if settle_heap:
+            heap.settle()
         if scheduler_thread is not None:
             scheduler_thread.start()
         if worker_thread is not None:
