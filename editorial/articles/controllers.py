@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from editorial.articles import services
+from editorial.articles import reading, services
 from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSaved, ArticleSummary, ArticleUpdate
 from editorial.auth.scopes import ARTICLES_READ
 from editorial.lib.deps import AppClock, Caller, DbSession
@@ -62,7 +62,7 @@ class ArticleController(Controller):
     @get("/{article_id:int}", sync_to_thread=True, opt={"scope": ARTICLES_READ})
     def get_article(self, principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
         """One article at its head revision; the ETag names that revision."""
-        return with_etag(services.get(db_session, principal, article_id))
+        return with_etag(reading.get(db_session, principal, article_id))
 
     @put("/{article_id:int}", sync_to_thread=True)
     def save_article(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlmodel import Session
 
+from editorial.articles.reading import ArticleRow, load, load_for_change, read, read_fields
 from editorial.articles.schemas import (
     ArticleCreate,
     ArticleRead,
@@ -21,109 +22,15 @@ from editorial.articles.schemas import (
 )
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision, User
-from editorial.db.types import MAX_INTEGER
 from editorial.desks.services import desk_workflows
 from editorial.events import outbox
-from editorial.lib.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from editorial.lib.errors import Conflict, InvalidInput, PreconditionFailed, PreconditionRequired
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
 from editorial.revisions.merging import merge_content
 from editorial.revisions.services import CONTENT_FIELDS, append_revision, content_of, get_revision, stored_content
 from editorial.workflow import engine, policy
-from editorial.workflow.model import State, Workflow
+from editorial.workflow.model import State
 from editorial.workflow.registry import get_workflow
-
-
-@dataclass(slots=True)
-class Loaded:
-    """An article the caller may see, with the facts the policy needs."""
-
-    article: Article
-    workflow: Workflow
-    subject: policy.Subject
-
-
-IS_AUTHOR = (
-    exists()
-    .where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == bindparam("user_id"))
-    .label("is_author")
-)
-"""SQL for "the article is authored by ``:user_id``" (never for the system, whose id is null)."""
-
-
-def subject_of(article: Any, workflow: Workflow, *, is_author: bool) -> policy.Subject:
-    """The policy's view of ``article`` (an entity, or a row with the same names)."""
-    return policy.Subject(
-        desk_id=article.desk_id,
-        workflow=workflow,
-        state=State(article.state),
-        is_author=is_author,
-        signed_revision=article.signed_revision,
-        live_revision=article.live_revision,
-    )
-
-
-def _require_view(principal: Principal, subject: policy.Subject, article_id: int) -> None:
-    if not principal.is_system and not policy.may_view(principal, subject).allowed:
-        raise NotFound(f"no article {article_id}")
-
-
-def load(session: Session, principal: Principal, article_id: int, *, lock: bool = False) -> Loaded:
-    """The article, if the caller may view it (404 otherwise); ``lock`` holds its row to the end."""
-    if not 1 <= article_id <= MAX_INTEGER:
-        raise NotFound(f"no article {article_id}")
-    query = (
-        select(Article, Desk.workflow, IS_AUTHOR).join(Desk, Desk.id == Article.desk_id).where(Article.id == article_id)
-    )
-    if lock:
-        query = query.with_for_update(of=Article)
-    row = session.execute(query, {"user_id": principal.user_id}).first()
-    if row is None:
-        raise NotFound(f"no article {article_id}")
-    article, workflow_id, is_author = row
-    workflow = get_workflow(workflow_id)
-    loaded = Loaded(article, workflow, subject_of(article, workflow, is_author=bool(is_author)))
-    _require_view(principal, loaded.subject, article_id)
-    return loaded
-
-
-HEAD_CONTENT = select(*(getattr(Revision, name) for name in CONTENT_FIELDS)).where(
-    Revision.article_id == bindparam("article_id"), Revision.number == bindparam("number")
-)
-
-
-def head_of(session: Session, article: Article) -> dict[str, Any]:
-    """The content of the article's head revision (stored whole), read as plain columns (after an autoflush)."""
-    row = session.execute(HEAD_CONTENT, {"article_id": article.id, "number": article.head_revision})
-    content = row.one()._asdict()
-    assert content["body"] is not None, "the head revision is always stored whole"
-    return content
-
-
-_ARTICLE_FIELDS = ("id", "slug", "state", "live_revision", "signed_revision", "publish_at", "unpublish_at")
-_ARTICLE_FIELDS += ("published_at", "created_at", "updated_at")
-
-
-def _fields(article: Any, content: dict[str, Any]) -> dict[str, Any]:
-    """The fields of an article's read shape, from the article (an entity or a row) and its content."""
-    return {
-        **{name: getattr(article, name) for name in _ARTICLE_FIELDS},
-        **content,
-        "desk": article.desk_id,
-        "revision": article.head_revision,
-        "publish_at_local": local_time(article.publish_at, article.publish_at_offset),
-    }
-
-
-def local_time(at: datetime | None, offset_minutes: int | None) -> datetime | None:
-    """``at`` shown in the UTC offset it was given in."""
-    if at is None or offset_minutes is None:
-        return at
-    return at.astimezone(timezone(timedelta(minutes=offset_minutes)))
-
-
-def read(article: Article, content: dict[str, Any]) -> ArticleRead:
-    """The article with ``content`` (its head's); both come from the database, so are not validated again."""
-    return ArticleRead.model_construct(**_fields(article, content))
 
 
 def etag(revision: int) -> str:
@@ -186,11 +93,11 @@ def create(session: Session, principal: Principal, data: ArticleCreate, *, now: 
     assert article.id is not None
     session.add(ArticleAuthor(article_id=article.id, user_id=principal.user_id))
     content = {**data.model_dump(include={"title", "dek", "body", "tags"}), "authors": [principal.username]}
-    revision = append_revision(session, article, content, saved_by=principal.user_id, message="created", now=now)
+    append_revision(session, article, content, head=None, saved_by=principal.user_id, message="created", now=now)
     outbox.emit(
         session, "article.created", article.id, principal, now, desk=desk.id, slug=article.slug, state=article.state
     )
-    return read(article, content_of(revision))
+    return read(article, content)
 
 
 class EditConflict(Conflict):
@@ -216,10 +123,9 @@ def save(
     disjoint edits become one new revision, overlapping ones are 409 with the conflicting spans.
     """
     base = parse_if_match(if_match)
-    loaded = load(session, principal, article_id, lock=True)
+    loaded, head = load_for_change(session, principal, article_id)
     article = loaded.article
     policy.may_edit(principal, loaded.subject).require()
-    head = head_of(session, article)
     content = {**head, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
     merged_from = None
     if base != article.head_revision:
@@ -233,27 +139,28 @@ def save(
         merged_from = MergeInfo(base=base, head=article.head_revision)
         message = message or f"merged an edit of revision {base} onto revision {article.head_revision}"
     if content == head:
-        return ArticleSaved.model_construct(**_fields(article, head), merged=merged_from)
+        return ArticleSaved.model_construct(**read_fields(article, head), merged=merged_from)
     if content["authors"] != head["authors"]:
         _replace_authors(session, article, user_ids(session, content["authors"]).values())
     assert principal.user_id is not None
-    revision = append_revision(session, article, content, saved_by=principal.user_id, message=message, now=now)
+    number = append_revision(session, article, content, head=head, saved_by=principal.user_id, message=message, now=now)
     outbox.emit(
         session,
         "article.revised",
         article_id,
         principal,
         now,
-        revision=revision.number,
+        revision=number,
         message=message,
         merged_onto=merged_from.head if merged_from else None,
     )
     engine.record_edit(session, loaded.workflow, article, principal, now=now)
-    return ArticleSaved.model_construct(**_fields(article, content_of(revision)), merged=merged_from)
+    article.write(session)
+    return ArticleSaved.model_construct(**read_fields(article, content), merged=merged_from)
 
 
 def _merge(
-    session: Session, article: Article, base: int, changes: dict[str, Any], theirs: dict[str, Any]
+    session: Session, article: ArticleRow, base: int, changes: dict[str, Any], theirs: dict[str, Any]
 ) -> dict[str, Any]:
     assert article.id is not None
     base_content = stored_content(session, get_revision(session, article.id, base))
@@ -290,7 +197,7 @@ def update(
     return save(session, principal, article_id, changes, if_match=if_match, message=data.message, now=now, merge=merge)
 
 
-def _replace_authors(session: Session, article: Article, ids: Any) -> None:
+def _replace_authors(session: Session, article: ArticleRow, ids: Any) -> None:
     wanted = set(ids)
     current = set(session.scalars(select(ArticleAuthor.user_id).where(ArticleAuthor.article_id == article.id)))
     for user_id in current - wanted:
@@ -299,39 +206,6 @@ def _replace_authors(session: Session, article: Article, ids: Any) -> None:
         assert article.id is not None
         session.add(ArticleAuthor(article_id=article.id, user_id=user_id))
     session.flush()
-
-
-READ_ARTICLE = (
-    select(
-        *(getattr(Article, name) for name in _ARTICLE_FIELDS),
-        Article.desk_id,
-        Article.head_revision,
-        Article.publish_at_offset,
-        Desk.workflow,
-        *(getattr(Revision, name) for name in CONTENT_FIELDS),
-        IS_AUTHOR,
-    )
-    .join(Desk, Desk.id == Article.desk_id)
-    .join(Revision, and_(Revision.article_id == Article.id, Revision.number == Article.head_revision))
-    .where(Article.id == bindparam("article_id"))
-)
-"""An article at its head revision, with what the policy needs, in one statement: the hot read."""
-
-
-def get(session: Session, principal: Principal, article_id: int) -> ArticleRead:
-    """The article at its head revision, if the caller may view it (404 otherwise)."""
-    if not 1 <= article_id <= MAX_INTEGER:
-        raise NotFound(f"no article {article_id}")
-    params = {"article_id": article_id, "user_id": principal.user_id}
-    return read_row(principal, session.connection().execute(READ_ARTICLE, params).first(), article_id)
-
-
-def read_row(principal: Principal, row: Any, article_id: int) -> ArticleRead:
-    """The article of a ``READ_ARTICLE`` row, if there is one and the caller may view it (404 otherwise)."""
-    if row is None:
-        raise NotFound(f"no article {article_id}")
-    _require_view(principal, subject_of(row, get_workflow(row.workflow), is_author=bool(row.is_author)), article_id)
-    return ArticleRead.model_construct(**_fields(row, {name: getattr(row, name) for name in CONTENT_FIELDS}))
 
 
 def visible_clause(principal: Principal, scope: policy.Scope) -> ColumnElement[bool]:
@@ -400,7 +274,7 @@ def list_visible(
     if after:
         query = query.where(Article.id < after["id"])
     rows = session.execute(query).all()
-    items = [ArticleSummary.model_construct(**_fields(a, content_of(r))) for a, r in rows[:limit]]
+    items = [ArticleSummary.model_construct(**read_fields(a, content_of(r))) for a, r in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next_cursor=encode_cursor({"id": items[-1].id}) if more else None)
 

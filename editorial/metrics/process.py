@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
-
-from editorial.db.models import HistoryEntry
 
 disable_created_metrics()  # no *_created series: they double the output and Prometheus ignores them
 REGISTRY = CollectorRegistry()
@@ -42,16 +42,9 @@ TRANSITIONS = Counter(
 log = logging.getLogger("editorial.workflow")
 
 
-def transition_taken(workflow: str, entry: HistoryEntry, actor: str) -> None:
-    """Count a transition and log it (the log line carries the id of the request that caused it)."""
-    TRANSITIONS.labels(workflow, entry.transition).inc()
-    fields = {
-        "article_id": entry.article_id,
-        "workflow": workflow,
-        "transition": entry.transition,
-        "from_state": entry.from_state,
-        "to_state": entry.to_state,
-        "revision": entry.revision,
-        "actor": actor,
-    }
-    log.info("transition %s on article %s", entry.transition, entry.article_id, extra={"fields": fields})
+def transition_taken(workflow: str, entry: Mapping[str, Any], actor: str) -> None:
+    """Count a transition (``entry``: its history row) and log it, with the id of the request that caused it."""
+    TRANSITIONS.labels(workflow, entry["transition"]).inc()
+    fields = {name: entry[name] for name in ("article_id", "transition", "from_state", "to_state", "revision")}
+    fields |= {"workflow": workflow, "actor": actor}
+    log.info("transition %s on article %s", entry["transition"], entry["article_id"], extra={"fields": fields})

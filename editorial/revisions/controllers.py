@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
+from editorial.articles import reading
 from editorial.articles import services as articles
 from editorial.articles.controllers import with_etag
 from editorial.articles.schemas import ArticleRead
@@ -34,7 +35,7 @@ class RevisionController(Controller):
         limit: PageLimit = DEFAULT_LIMIT,
     ) -> Page[RevisionSummary]:
         """Revisions, newest first."""
-        articles.load(db_session, principal, article_id)
+        reading.load(db_session, principal, article_id)
         return services.list_revisions(db_session, article_id, cursor=cursor, limit=limit)
 
     @get("/{number:int}", sync_to_thread=True, opt={"scope": ARTICLES_READ})
@@ -42,7 +43,7 @@ class RevisionController(Controller):
         self, principal: Caller, db_session: DbSession, article_id: FromPath[int], number: FromPath[int]
     ) -> RevisionRead:
         """One revision's content."""
-        articles.load(db_session, principal, article_id)
+        reading.load(db_session, principal, article_id)
         return services.read_revision(db_session, article_id, number)
 
     @post("/{number:int}/restore", sync_to_thread=True, status_code=200)

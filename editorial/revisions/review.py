@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.auth.principal import Principal
 from editorial.db.types import MAX_INTEGER
 from editorial.lib.errors import InvalidInput, NotFound
@@ -15,7 +15,7 @@ from editorial.revisions.schemas import DiffRead
 SHORTCUTS = ("previous", "live", "signoff", "head")
 
 
-def resolve(session: Session, principal: Principal, loaded: articles.Loaded, spec: str, *, to: int) -> int:
+def resolve(session: Session, principal: Principal, loaded: reading.Loaded, spec: str, *, to: int) -> int:
     """A revision number from ``N``, ``head``, ``previous`` (before ``to``), ``live`` or ``signoff``."""
     article = loaded.article
     assert article.id is not None
@@ -49,7 +49,7 @@ def review_diff(
     granularity: Granularity,
 ) -> DiffRead:
     """The diff a reviewer asked for; by default from the previous revision to the head."""
-    loaded = articles.load(session, principal, article_id)
+    loaded = reading.load(session, principal, article_id)
     new = new or "head"
     if new != "head" and not (new.isascii() and new.isdigit()):
         raise InvalidInput.field("to", "a revision number or 'head'")

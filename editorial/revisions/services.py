@@ -7,9 +7,9 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from editorial.db.models import Article, HistoryEntry, Revision, User
@@ -19,8 +19,11 @@ from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page, decode_cursor, encode_cursor
 from editorial.revisions.diffing import Granularity, diff_text, render_html, render_unified, word_counts
 from editorial.revisions.schemas import DiffRead, DiffSide, DiffStats, FieldDiff, RevisionRead, RevisionSummary
-from editorial.revisions.storage import body_of, compact
+from editorial.revisions.storage import body_of, pack
 from editorial.settings import get_settings
+
+if TYPE_CHECKING:
+    from editorial.articles.reading import ArticleRow
 
 CONTENT_FIELDS = ("title", "dek", "body", "tags", "authors")
 
@@ -44,27 +47,44 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_INSERT_REVISION = insert(Revision)
+
+
 def append_revision(
-    session: Session, article: Article, content: dict[str, Any], *, saved_by: int, message: str, now: datetime
-) -> Revision:
-    """Write the next revision of ``article`` and move its head to it."""
+    session: Session,
+    article: Article | ArticleRow,
+    content: dict[str, Any],
+    *,
+    head: dict[str, Any] | None,
+    saved_by: int,
+    message: str,
+    now: datetime,
+) -> int:
+    """Write the next revision of ``article`` and move its head to it; returns its number.
+
+    ``head`` is the content of the head until now (None for the first revision): it is packed
+    from that content, which the caller has read already, instead of being read again.
+    """
     assert article.id is not None
-    if article.head_revision:
-        compact(session, get_revision(session, article.id, article.head_revision))
-    revision = Revision(
-        article_id=article.id,
-        number=article.head_revision + 1,
-        saved_by_id=saved_by,
-        saved_at=now,
-        message=message,
-        content_hash=content_hash(content),
-        **{k: content[k] for k in CONTENT_FIELDS},
+    if head is not None:
+        pack(session, article.id, article.head_revision, head["body"])
+    number = article.head_revision + 1
+    # A plain INSERT: revisions are written once and never read back as entities in the same transaction.
+    session.connection().execute(
+        _INSERT_REVISION,
+        {
+            "article_id": article.id,
+            "number": number,
+            "saved_by_id": saved_by,
+            "saved_at": now,
+            "message": message,
+            "content_hash": content_hash(content),
+            **{k: content[k] for k in CONTENT_FIELDS},
+        },
     )
-    article.head_revision = revision.number
+    article.head_revision = number
     article.updated_at = now
-    session.add_all([revision, article])
-    session.flush()
-    return revision
+    return number
 
 
 def get_revision(session: Session, article_id: int, number: int) -> Revision:

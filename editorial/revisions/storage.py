@@ -12,7 +12,7 @@ verify`` checks each hash).
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from editorial.db.models import Revision
@@ -59,18 +59,45 @@ def decode(old: str, packed: bytes) -> str:
     return unpack_delta(old, packed)
 
 
+def packed(session: Session, article_id: int, number: int, body: str) -> tuple[bytes, int | None]:
+    """Revision ``number``'s ``body`` packed, and the revision it is a delta against (None: a snapshot).
+
+    A delta against its base when one is smaller than the snapshot would be. The snapshot is only
+    compressed to compare when the delta is not already far smaller: prose deflates to a third
+    or a quarter of its bytes, never to a sixteenth (bench/storage.py), so below that bound the
+    delta wins without compressing the whole body a second time.
+    """
+    base = delta_base(number)
+    if base is not None:
+        delta = encode(body_of(session, article_id, base), body)
+        if len(delta) * SURE_WIN < len(body) or len(delta) < len(snapshot := pack_snapshot(body)):
+            return delta, base
+        return snapshot, None
+    return pack_snapshot(body), None
+
+
+SURE_WIN = 16
+"""A delta this many times smaller than the raw body is smaller than its snapshot too."""
+
+_PACK = (
+    update(Revision)
+    .where(Revision.article_id == bindparam("article"), Revision.number == bindparam("revision"))
+    .values(body=None, body_base=bindparam("base"), body_packed=bindparam("data"))
+)
+
+
+def pack(session: Session, article_id: int, number: int, body: str) -> None:
+    """Store revision ``number``, no longer the head, packed instead of whole (its ``body`` as the caller read it)."""
+    data, base = packed(session, article_id, number, body)
+    session.connection().execute(_PACK, {"article": article_id, "revision": number, "base": base, "data": data})
+
+
 def compact(session: Session, revision: Revision) -> None:
-    """Pack a revision that is no longer the head: as a delta against its base or a snapshot, whichever is smaller."""
+    """Pack a revision entity that is no longer the head (an import builds its rows as entities)."""
     if revision.body is None:
         return
-    packed, base = pack_snapshot(revision.body), delta_base(revision.number)
-    if base is not None:
-        delta = encode(body_of(session, revision.article_id, base), revision.body)
-        if len(delta) < len(packed):
-            packed = delta
-        else:
-            base = None
-    revision.body, revision.body_base, revision.body_packed = None, base, packed
+    revision.body_packed, revision.body_base = packed(session, revision.article_id, revision.number, revision.body)
+    revision.body = None
     session.add(revision)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.auth.principal import SYSTEM
 from editorial.db import Database
 from editorial.db.models import Article, Desk, ScheduleFiring, SchedulerWorker
@@ -135,7 +135,7 @@ def _fire_batch(db: Database, clock: Clock, worker: str, limit: int, *, one_by_o
 def _take(session: Session, due: Due, now: datetime) -> None:
     """The transition a person would take, as the principal ``system``, on the article already locked."""
     workflow = get_workflow(due.workflow_id)
-    loaded = articles.Loaded(due.article, workflow, articles.subject_of(due.article, workflow, is_author=False))
+    loaded = reading.Loaded(due.article, workflow, reading.subject_of(due.article, workflow, is_author=False))
     request = TransitionRequest(comment=UNPUBLISH_COMMENT) if due.action == UNPUBLISH else TransitionRequest()
     workflow_services.take(session, SYSTEM, loaded, due.action, request, now=now)
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
-from editorial.articles.services import local_time, visible_clause
+from editorial.articles.reading import local_time
+from editorial.articles.services import visible_clause
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, Revision, ScheduleFiring, SchedulerWorker
 from editorial.desks.services import desk_workflows

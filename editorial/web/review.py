@@ -10,7 +10,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.principal import Principal
 from editorial.lib.errors import Conflict, EditorialError, InvalidInput
@@ -50,7 +50,7 @@ class Review:
     text_html: Markup | None = None
 
 
-def since_label(session: Session, loaded: articles.Loaded, principal: Principal) -> str:
+def since_label(session: Session, loaded: reading.Loaded, principal: Principal) -> str:
     """Whose sign-off the default diff starts from (the same fallbacks as ``review.resolve``)."""
     assert loaded.article.id is not None
     sign_offs = {t.id for t in loaded.workflow.transitions if "sign_off" in t.effects}
@@ -65,8 +65,8 @@ def review(
     session: Session, principal: Principal, article_id: int, *, old: str | None, new: str | None, view: str | None
 ) -> Review:
     """Everything the review page shows; by default the diff since the viewer's last sign-off."""
-    loaded = articles.load(session, principal, article_id)
-    article = articles.read(loaded.article, articles.head_of(session, loaded.article))
+    loaded = reading.load(session, principal, article_id)
+    article = reading.read(loaded.article, reading.head_of(session, loaded.article))
     old, new = old or "signoff", new or "head"
     diff = review_diff(session, principal, article_id, old=old, new=new, granularity=Granularity.word)
     status = workflow.status(session, principal, article_id, explain=True)

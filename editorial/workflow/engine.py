@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 from transitions import EventData, Machine, MachineError
 
+from editorial.articles.reading import ArticleRow
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, HistoryEntry
 from editorial.events import outbox
@@ -53,7 +54,7 @@ class ArticleModel:
     (``transitions`` cannot bind to a SQLModel instance: pydantic refuses its ``trigger`` attribute.)
     """
 
-    def __init__(self, article: Article) -> None:
+    def __init__(self, article: Article | ArticleRow) -> None:
         self.article = article
 
     @property
@@ -78,12 +79,12 @@ def _condition(name: str) -> Callable[[EventData], bool]:
     return holds
 
 
-def _sign_off(article: Article, firing: Firing) -> None:
+def _sign_off(article: Article | ArticleRow, firing: Firing) -> None:
     article.signed_revision = article.head_revision
     firing.revision = article.head_revision
 
 
-def _schedule(article: Article, firing: Firing) -> None:
+def _schedule(article: Article | ArticleRow, firing: Firing) -> None:
     publish_at: datetime = firing.fields["publish_at"]
     unpublish_at: datetime | None = firing.fields.get("unpublish_at")
     offset = publish_at.utcoffset()
@@ -102,23 +103,23 @@ def _schedule(article: Article, firing: Firing) -> None:
     )
 
 
-def _unschedule(article: Article, firing: Firing) -> None:
+def _unschedule(article: Article | ArticleRow, firing: Firing) -> None:
     article.publish_at = article.publish_at_offset = article.unpublish_at = None
     _clear_retries(article)
     _emit(firing, "article.unscheduled", article)
 
 
-def _emit(firing: Firing, kind: str, article: Article, **data: Any) -> None:
+def _emit(firing: Firing, kind: str, article: Article | ArticleRow, **data: Any) -> None:
     assert article.id is not None
     outbox.emit(firing.session, kind, article.id, firing.principal, firing.now, **data)
 
 
-def _clear_retries(article: Article) -> None:
+def _clear_retries(article: Article | ArticleRow) -> None:
     article.schedule_attempts = 0
     article.schedule_retry_at = None
 
 
-def _publish(article: Article, firing: Firing) -> None:
+def _publish(article: Article | ArticleRow, firing: Firing) -> None:
     # What was signed off is what goes live: the sign-off, never the head.
     previous = article.live_revision
     article.live_revision = article.signed_revision
@@ -139,7 +140,7 @@ def _publish(article: Article, firing: Firing) -> None:
         )
 
 
-def _unpublish(article: Article, firing: Firing) -> None:
+def _unpublish(article: Article | ArticleRow, firing: Firing) -> None:
     firing.revision = article.live_revision or article.head_revision
     article.live_revision = None
     article.unpublish_at = None  # done; a later republish must not be taken down again at once
@@ -147,7 +148,7 @@ def _unpublish(article: Article, firing: Firing) -> None:
     _emit(firing, "article.unpublished", article, revision=firing.revision, comment=firing.fields.get("comment"))
 
 
-def _republish(article: Article, firing: Firing) -> None:
+def _republish(article: Article | ArticleRow, firing: Firing) -> None:
     last_live = firing.session.scalar(
         select(HistoryEntry.revision)
         .where(HistoryEntry.article_id == article.id, HistoryEntry.transition == "unpublish")
@@ -160,7 +161,7 @@ def _republish(article: Article, firing: Firing) -> None:
     _emit(firing, "article.published", article, live_revision=last_live, slug=article.slug)
 
 
-EFFECTS: dict[str, Callable[[Article, Firing], None]] = {
+EFFECTS: dict[str, Callable[[Article | ArticleRow, Firing], None]] = {
     "sign_off": _sign_off,
     "schedule": _schedule,
     "unschedule": _unschedule,
@@ -203,9 +204,12 @@ def machine_for(workflow_id: str) -> Machine:
     )
 
 
+_INSERT_HISTORY = insert(HistoryEntry)
+
+
 def _history(
     session: Session,
-    article: Article,
+    article: Article | ArticleRow,
     principal: Principal,
     transition: str,
     from_state: State,
@@ -215,24 +219,24 @@ def _history(
     revision: int,
     comment: str = "",
     correction: str | None = None,
-) -> HistoryEntry:
+) -> None:
+    """Append the history row, move the article's time in state, and emit the event."""
     assert article.id is not None
-    entry = HistoryEntry(
-        article_id=article.id,
-        at=now,
-        actor_id=principal.user_id,
-        transition=transition,
-        from_state=from_state.value,
-        to_state=article.state,
-        comment=comment,
-        correction=correction,
-        revision=revision,
-    )
+    entry = {
+        "article_id": article.id,
+        "at": now,
+        "actor_id": principal.user_id,
+        "transition": transition,
+        "from_state": from_state.value,
+        "to_state": article.state,
+        "comment": comment,
+        "correction": correction,
+        "revision": revision,
+    }
+    # A plain INSERT: history is append-only and nothing reads the row back as an entity.
+    session.connection().execute(_INSERT_HISTORY, entry)
     article.state_changed_at = now
     article.updated_at = now
-    # No flush here: the next query or the commit writes it, so a batch of transitions (the
-    # scheduler's) goes out in a few statements instead of several per transition.
-    session.add_all([entry, article])
     outbox.emit(
         session,
         "article.transitioned",
@@ -246,34 +250,34 @@ def _history(
         comment=comment,
     )
     transition_taken(workflow, entry, principal.username)
-    return entry
 
 
 def fire(
     session: Session,
-    article: Article,
+    article: Article | ArticleRow,
     subject: policy.Subject,
     transition: TransitionDef,
     principal: Principal,
     fields: dict[str, Any],
     *,
     now: datetime,
-) -> HistoryEntry:
-    """Run ``transition`` on ``article`` (already permitted by the policy) and record it."""
+) -> None:
+    """Run ``transition`` on ``article`` (already permitted by the policy) and record it.
+
+    An entity is written by the session's unit of work; a plain row by its caller (``ArticleRow.write``).
+    """
     from_state = State(article.state)
     firing = Firing(session, principal, subject, fields, now, revision=article.head_revision)
-    machine = machine_for(subject.workflow.id)
-    model = ArticleModel(article)
-    machine.add_model(model, initial=from_state)
+    # The event is triggered on the model directly: binding the model to the machine
+    # (add_model/remove_model) defines a method per trigger and state on it, every time.
+    event = machine_for(subject.workflow.id).events[transition.id]
     try:
-        moved = model.trigger(transition.id, firing=firing)  # type: ignore[attr-defined]
+        moved = event.trigger(ArticleModel(article), firing=firing)
     except MachineError:
         raise Conflict(f"{transition.id} is not available in state {from_state.value}") from None
-    finally:
-        machine.remove_model(model)
     if not moved:
         raise Conflict(f"{transition.id} refused: {firing.failed_condition or 'a condition failed'}")
-    return _history(
+    _history(
         session,
         article,
         principal,
@@ -287,12 +291,13 @@ def fire(
     )
 
 
-def record_edit(session: Session, workflow: Workflow, article: Article, principal: Principal, *, now: datetime) -> None:
+def record_edit(
+    session: Session, workflow: Workflow, article: Article | ArticleRow, principal: Principal, *, now: datetime
+) -> None:
     """An edit voids any sign-off, and moves a signed-off or live article back to editing."""
     article.signed_revision = None
     target = workflow.states[State(article.state)].on_edit
     if target is None:
-        session.add(article)
         return
     from_state = State(article.state)
     article.state = target.value

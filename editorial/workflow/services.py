@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, and_, select, tuple_, union_all
 from sqlmodel import Session
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, ArticleAuthor, HistoryEntry, Revision, User
@@ -85,15 +85,18 @@ def transition(
     now: datetime,
 ) -> ArticleRead:
     """Take ``transition_id`` on the article: 404 unseen, 409 wrong state, 403 not allowed, 422 bad fields."""
-    loaded = articles.load(session, principal, article_id, lock=True)
+    loaded, head = reading.load_for_change(session, principal, article_id)
     take(session, principal, loaded, transition_id, data, now=now)
-    return articles.read(loaded.article, articles.head_of(session, loaded.article))
+    article = loaded.article
+    assert isinstance(article, reading.ArticleRow)
+    article.write(session)
+    return reading.read(article, head)
 
 
 def take(
     session: Session,
     principal: Principal,
-    loaded: articles.Loaded,
+    loaded: reading.Loaded,
     transition_id: str,
     data: TransitionRequest,
     *,
@@ -108,7 +111,7 @@ def take(
 
 def status(session: Session, principal: Principal, article_id: int, *, explain: bool) -> WorkflowStatus:
     """What the caller may do to the article now (and, with ``explain``, what not and why)."""
-    loaded = articles.load(session, principal, article_id)
+    loaded = reading.load(session, principal, article_id)
     subject, workflow = loaded.subject, loaded.workflow
     available: list[AvailableTransition] = []
     unavailable: list[UnavailableTransition] = []
@@ -147,7 +150,7 @@ def history(
     session: Session, principal: Principal, article_id: int, *, cursor: str | None, limit: int
 ) -> Page[HistoryRead]:
     """The article's transitions, oldest first."""
-    articles.load(session, principal, article_id)
+    reading.load(session, principal, article_id)
     after = decode_cursor(cursor, {"id": int})
     query = (
         select(HistoryEntry, User.username)

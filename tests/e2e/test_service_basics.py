@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from editorial.app import create_app
-from editorial.articles import services
+from editorial.articles import reading
 from editorial.db import Database
 from editorial.lib.clock import FrozenClock
 from editorial.lib.logging import JSONFormatter
@@ -151,7 +151,7 @@ def test_a_request_that_waits_out_the_pool_is_503_with_retry_after(
     def pool_exhausted(*_: Any, **__: Any) -> Any:
         raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached, connection timed out, timeout 30.00")
 
-    monkeypatch.setattr(services, "get", pool_exhausted)
+    monkeypatch.setattr(reading, "get", pool_exhausted)
     response = newsroom["writer"].get("/api/v1/articles/1")
     assert_problem(response, 503)
     assert response.headers["retry-after"] == "5"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from editorial.auth.principal import SYSTEM
-from editorial.db.models import Event
+from editorial.db.models import Event, Webhook, WebhookDelivery
 from editorial.events import outbox
 from editorial.lib.clock import FrozenClock
 from tests.conftest import BACKEND
@@ -233,3 +233,23 @@ def test_a_released_savepoint_does_not_hold_the_sequence_lock(db: Any) -> None:
     finally:
         batch.close()
         other.close()
+
+
+def test_an_event_rolled_back_with_its_savepoint_is_neither_numbered_nor_owed(db: Any) -> None:
+    """Events are written at once, inside whatever savepoint is open: one rolled back (a refused bulk
+    item, a failed scheduler firing) takes its event with it, and the numbers stay gapless."""
+    now = FrozenClock().now()
+    with db.transaction() as session:
+        session.add(Webhook(url="https://example.org/hook", secret="s" * 32, created_at=now))
+    with db.transaction() as session:
+        outbox.emit(session, "article.created", 301, SYSTEM, now)
+        savepoint = session.begin_nested()
+        outbox.emit(session, "article.created", 302, SYSTEM, now)
+        savepoint.rollback()
+        kept = outbox.emit(session, "article.created", 303, SYSTEM, now)
+    assert kept.seq == 2
+    with db.transaction(write=False) as session:
+        events = session.execute(select(Event.article_id, Event.seq).order_by(Event.id)).all()
+        owed = session.scalars(select(WebhookDelivery.article_id).order_by(WebhookDelivery.seq)).all()
+    assert events == [(301, 1), (303, 2)]
+    assert owed == [301, 303]

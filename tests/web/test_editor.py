@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.db import Database
 from editorial.lib.clock import FrozenClock
 from tests.web.support import Person, as_user, move, text_of, write_story
@@ -24,7 +24,7 @@ def _form(person: Person, article: int, **changes: Any) -> dict[str, Any]:
 
 def _head(db: Database, article: int) -> Any:
     with db.transaction(write=False) as session:
-        return articles.get(session, as_user(db, "admin"), article)
+        return reading.get(session, as_user(db, "admin"), article)
 
 
 def test_a_new_article_form_keeps_input_on_errors_then_creates(

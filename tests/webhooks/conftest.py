@@ -10,7 +10,6 @@ import pytest
 
 from editorial.auth.principal import SYSTEM
 from editorial.db import Database
-from editorial.db.models import Event
 from editorial.events import outbox
 from editorial.lib.clock import FrozenClock
 from editorial.settings import Settings
@@ -44,7 +43,7 @@ def emit(db: Database, clock: FrozenClock) -> Emit:
 
     def emit_events(*events: tuple[int, str], **data: Any) -> list[int]:
         with db.transaction() as session:
-            written: list[Event] = [
+            written: list[outbox.Pending] = [
                 outbox.emit(session, kind, article_id, SYSTEM, clock.now(), **data) for article_id, kind in events
             ]
         return [event.seq or 0 for event in written]

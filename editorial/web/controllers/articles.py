@@ -9,7 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.lib.deps import AppClock, DbSession
 from editorial.web import editing
 from editorial.web.deps import SignedIn, Viewer
@@ -29,8 +29,8 @@ def _editor(
     draft: Draft | None,
     outcome: Outcome | None = None,
 ) -> Template:
-    loaded = articles.load(db_session, viewer.principal, article_id)
-    article = articles.read(loaded.article, articles.head_of(db_session, loaded.article))
+    loaded = reading.load(db_session, viewer.principal, article_id)
+    article = reading.read(loaded.article, reading.head_of(db_session, loaded.article))
     draft = draft or Draft.of(article)
     return render(
         request,

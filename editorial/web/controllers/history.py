@@ -8,7 +8,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.lib.deps import DbSession
 from editorial.revisions import services as revisions
 from editorial.web.deps import SignedIn
@@ -28,8 +28,8 @@ class HistoryController(Controller):
         self, request: Request[Any, Any, Any], viewer: SignedIn, db_session: DbSession, article_id: FromPath[int]
     ) -> Template:
         """Every save and every step of the article, newest first, each revision linked to its diff."""
-        loaded = articles.load(db_session, viewer.principal, article_id)
-        article = articles.read(loaded.article, articles.head_of(db_session, loaded.article))
+        loaded = reading.load(db_session, viewer.principal, article_id)
+        article = reading.read(loaded.article, reading.head_of(db_session, loaded.article))
         transitions = workflow.history(db_session, viewer.principal, article_id, cursor=None, limit=SHOWN)
         saved = revisions.list_revisions(db_session, article_id, cursor=None, limit=SHOWN)
         moments = timeline(saved.items, transitions.items)
