@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from editorial.articles import services as articles
+from editorial.articles import reading
 from editorial.articles.controllers import with_etag
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.principal import Principal
@@ -97,10 +97,10 @@ async def authenticate_async(session: AsyncSession, authorization: str | None, *
 
 
 async def get_async(session: AsyncSession, principal: Principal, article_id: int) -> ArticleRead:
-    """``editorial.articles.services.get`` with an await: the same one statement."""
+    """``editorial.articles.reading.get`` with an await: the same one statement."""
     params = {"article_id": article_id, "user_id": principal.user_id}
-    result = await (await session.connection()).execute(articles.READ_ARTICLE, params)
-    return articles.read_row(principal, result.first(), article_id)
+    result = await (await session.connection()).execute(reading.READ_ARTICLE, params)
+    return reading.read_row(principal, result.first(), article_id)
 
 
 async def provide_async_principal(request: Request[Any, Any, Any], async_session: AsyncDb) -> Principal:
@@ -122,7 +122,7 @@ def provide_sync_principal(request: Request[Any, Any, Any], db_session: DbSessio
 )
 def read_sync(principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
     """The service's read path: sync session, caller and handler in the thread pool."""
-    return with_etag(articles.get(db_session, principal, article_id))
+    return with_etag(reading.get(db_session, principal, article_id))
 
 
 @get("/async/articles/{article_id:int}", dependencies={"principal": Provide(provide_async_principal)})
