@@ -60,14 +60,22 @@ class ArticleRow:
         return cls(**values, _loaded=values)
 
     def write(self, session: Session) -> None:
-        """``UPDATE`` the columns changed since it was read (or last written)."""
-        changed = {name: value for name in COLUMNS if (value := getattr(self, name)) != self._loaded[name]}
-        if changed:
-            session.connection().execute(update(Article).where(Article.id == self.id).values(changed))
-            self._loaded.update(changed)
+        """``UPDATE`` the row if any column changed since it was read (or last written)."""
+        values = {name: getattr(self, name) for name in COLUMNS}
+        if values != self._loaded:
+            # Every column, in one prebuilt statement: the row is locked, so this writes only what
+            # this transaction changed, and building a statement per set of changed columns cost
+            # more than the statement itself.
+            session.connection().execute(_WRITE_ROW, {f"new_{name}": value for name, value in values.items()})
+            self._loaded = values
 
 
 COLUMNS = tuple(f.name for f in fields(ArticleRow) if not f.name.startswith("_"))
+_WRITE_ROW = (
+    update(Article)
+    .where(Article.id == bindparam("new_id"))
+    .values({name: bindparam(f"new_{name}") for name in COLUMNS if name != "id"})
+)
 
 
 @dataclass(slots=True)
@@ -148,14 +156,21 @@ READ_ARTICLE = (
 )
 """An article at its head revision, with what the policy needs, in one statement: the hot read."""
 
-_READ_FOR_CHANGE = READ_ARTICLE.with_for_update(of=Article)
+_LOCK = select(Article.id).where(Article.id == bindparam("article_id")).with_for_update()
 
 
 def load_for_change(session: Session, principal: Principal, article_id: int) -> tuple[Loaded, dict[str, Any]]:
     """The article as a plain row, locked to the end of the transaction, and its head's content (404 if unseen)."""
     _check_id(article_id)
     params = {"article_id": article_id, "user_id": principal.user_id}
-    row = _connection(session).execute(_READ_FOR_CHANGE, params).first()
+    connection = _connection(session)
+    if connection.dialect.name == "postgresql":
+        # Lock, then read. Locking in the read itself (FOR UPDATE OF articles) is not enough: a save
+        # that waited for the lock has PostgreSQL re-check the row against the join to the head
+        # revision read before the wait, which the save it waited for moved on: no row, a 404.
+        # SQLite has nothing to lock: a write transaction there holds the database (BEGIN IMMEDIATE).
+        connection.execute(_LOCK, params)
+    row = connection.execute(READ_ARTICLE, params).first()
     if row is None:
         raise NotFound(f"no article {article_id}")
     workflow = get_workflow(row.workflow)

@@ -233,8 +233,10 @@ def _history(
         "correction": correction,
         "revision": revision,
     }
-    # A plain INSERT: history is append-only and nothing reads the row back as an entity.
-    session.connection().execute(_INSERT_HISTORY, entry)
+    if isinstance(article, ArticleRow):  # a plain INSERT, as the row itself is written
+        session.connection().execute(_INSERT_HISTORY, entry)
+    else:  # with the entity, in the flush: a scheduler batch writes all its history in one statement
+        session.add(HistoryEntry(**entry))
     article.state_changed_at = now
     article.updated_at = now
     outbox.emit(
