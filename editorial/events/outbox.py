@@ -70,6 +70,8 @@ def emit(session: Session, kind: str, article_id: int, actor: Principal, now: da
     assert kind in TYPES, kind
     if (rid := request_id.get()) != "-":
         data["request_id"] = rid
+    if not session.in_transaction():
+        session.begin()  # an event belongs to a transaction: one rolled back before any write still drops it
     pending = Pending(kind, article_id, now, actor.username, data, session.get_nested_transaction())
     session.info.setdefault(PENDING, []).append(pending)
     return pending
