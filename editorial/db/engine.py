@@ -11,6 +11,9 @@ from sqlalchemy.engine import make_url
 from editorial.settings import Settings
 
 WRITE_OPTION = "editorial_write"
+STATEMENT_SNAPSHOTS = "editorial_statement_snapshots"
+"""Execution option for sessions that only read: on SQLite, begin no transaction, so that each
+statement reads in its own (as PostgreSQL's autocommit does under READ COMMITTED)."""
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -55,7 +58,9 @@ def _sqlite_engine(settings: Settings) -> Engine:
     def _on_begin(connection: Any) -> None:
         # Writers take the write lock up front: a deferred transaction that reads and then
         # writes can fail with SQLITE_BUSY on the upgrade, which busy_timeout cannot wait out.
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(STATEMENT_SNAPSHOTS, False):
+            return  # no BEGIN: with pysqlite's own transaction handling off, each statement commits itself
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
 
     return engine

@@ -12,7 +12,7 @@ from litestar import Request
 from litestar.concurrency import sync_to_thread
 from sqlmodel import Session
 
-from editorial.db.engine import WRITE_OPTION, make_engine
+from editorial.db.engine import STATEMENT_SNAPSHOTS, WRITE_OPTION, make_engine
 from editorial.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,9 +29,11 @@ class Database:
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         # For requests that only read: PostgreSQL gives each statement its own snapshot anyway (READ
         # COMMITTED), and in autocommit there is no transaction left to end, so the session closes
-        # without a round trip. Jobs keep real transactions (an export's server-side cursor needs one).
-        self._request_read_engine = (
-            self.engine if settings.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # without a round trip. SQLite reads the same way: each statement in a transaction of its
+        # own, without the BEGIN and COMMIT around it. Jobs keep real transactions (an export's
+        # server-side cursor needs one, and its pages one snapshot).
+        self._request_read_engine = self.engine.execution_options(
+            **({STATEMENT_SNAPSHOTS: True} if settings.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
         )
         self._gates: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Lock]] = (
             WeakKeyDictionary()
