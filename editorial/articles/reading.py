@@ -71,6 +71,8 @@ class ArticleRow:
 
 
 COLUMNS = tuple(f.name for f in fields(ArticleRow) if not f.name.startswith("_"))
+AnyArticle = Article | ArticleRow
+"""An article as an ORM entity (written by the session's flush) or as a plain row (by ``ArticleRow.write``)."""
 _WRITE_ROW = (
     update(Article)
     .where(Article.id == bindparam("new_id"))
@@ -82,7 +84,7 @@ _WRITE_ROW = (
 class Loaded:
     """An article the caller may see, with the facts the policy needs."""
 
-    article: Article | ArticleRow
+    article: AnyArticle
     workflow: Workflow
     subject: policy.Subject
 
@@ -184,7 +186,7 @@ HEAD_CONTENT = select(*(getattr(Revision, name) for name in CONTENT_FIELDS)).whe
 )
 
 
-def head_of(session: Session, article: Article | ArticleRow) -> dict[str, Any]:
+def head_of(session: Session, article: AnyArticle) -> dict[str, Any]:
     """The content of the article's head revision (stored whole), read as plain columns (after an autoflush)."""
     row = session.execute(HEAD_CONTENT, {"article_id": article.id, "number": article.head_revision})
     content = row.one()._asdict()
@@ -214,7 +216,7 @@ def local_time(at: datetime | None, offset_minutes: int | None) -> datetime | No
     return at.astimezone(timezone(timedelta(minutes=offset_minutes)))
 
 
-def read(article: Article | ArticleRow, content: dict[str, Any]) -> ArticleRead:
+def read(article: AnyArticle, content: dict[str, Any]) -> ArticleRead:
     """The article with ``content`` (its head's); both come from the database, so are not validated again."""
     return ArticleRead.model_construct(**read_fields(article, content))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from editorial.db.models import Article, HistoryEntry, Revision, User
+from editorial.db.models import HistoryEntry, Revision, User
 from editorial.db.types import MAX_INTEGER
 from editorial.lib.cache import LRUCache
 from editorial.lib.errors import NotFound
@@ -23,7 +23,7 @@ from editorial.revisions.storage import body_of, pack
 from editorial.settings import get_settings
 
 if TYPE_CHECKING:
-    from editorial.articles.reading import ArticleRow
+    from editorial.articles.reading import AnyArticle
 
 CONTENT_FIELDS = ("title", "dek", "body", "tags", "authors")
 
@@ -52,7 +52,7 @@ _INSERT_REVISION = insert(Revision)
 
 def append_revision(
     session: Session,
-    article: Article | ArticleRow,
+    article: AnyArticle,
     content: dict[str, Any],
     *,
     head: dict[str, Any] | None,

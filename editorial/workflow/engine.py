@@ -18,9 +18,9 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 from transitions import EventData, Machine, MachineError
 
-from editorial.articles.reading import ArticleRow
+from editorial.articles.reading import AnyArticle, ArticleRow
 from editorial.auth.principal import Principal
-from editorial.db.models import Article, HistoryEntry
+from editorial.db.models import HistoryEntry
 from editorial.events import outbox
 from editorial.lib.errors import Conflict
 from editorial.metrics import transition_taken
@@ -54,7 +54,7 @@ class ArticleModel:
     (``transitions`` cannot bind to a SQLModel instance: pydantic refuses its ``trigger`` attribute.)
     """
 
-    def __init__(self, article: Article | ArticleRow) -> None:
+    def __init__(self, article: AnyArticle) -> None:
         self.article = article
 
     @property
@@ -79,12 +79,12 @@ def _condition(name: str) -> Callable[[EventData], bool]:
     return holds
 
 
-def _sign_off(article: Article | ArticleRow, firing: Firing) -> None:
+def _sign_off(article: AnyArticle, firing: Firing) -> None:
     article.signed_revision = article.head_revision
     firing.revision = article.head_revision
 
 
-def _schedule(article: Article | ArticleRow, firing: Firing) -> None:
+def _schedule(article: AnyArticle, firing: Firing) -> None:
     publish_at: datetime = firing.fields["publish_at"]
     unpublish_at: datetime | None = firing.fields.get("unpublish_at")
     offset = publish_at.utcoffset()
@@ -103,23 +103,23 @@ def _schedule(article: Article | ArticleRow, firing: Firing) -> None:
     )
 
 
-def _unschedule(article: Article | ArticleRow, firing: Firing) -> None:
+def _unschedule(article: AnyArticle, firing: Firing) -> None:
     article.publish_at = article.publish_at_offset = article.unpublish_at = None
     _clear_retries(article)
     _emit(firing, "article.unscheduled", article)
 
 
-def _emit(firing: Firing, kind: str, article: Article | ArticleRow, **data: Any) -> None:
+def _emit(firing: Firing, kind: str, article: AnyArticle, **data: Any) -> None:
     assert article.id is not None
     outbox.emit(firing.session, kind, article.id, firing.principal, firing.now, **data)
 
 
-def _clear_retries(article: Article | ArticleRow) -> None:
+def _clear_retries(article: AnyArticle) -> None:
     article.schedule_attempts = 0
     article.schedule_retry_at = None
 
 
-def _publish(article: Article | ArticleRow, firing: Firing) -> None:
+def _publish(article: AnyArticle, firing: Firing) -> None:
     # What was signed off is what goes live: the sign-off, never the head.
     previous = article.live_revision
     article.live_revision = article.signed_revision
@@ -140,7 +140,7 @@ def _publish(article: Article | ArticleRow, firing: Firing) -> None:
         )
 
 
-def _unpublish(article: Article | ArticleRow, firing: Firing) -> None:
+def _unpublish(article: AnyArticle, firing: Firing) -> None:
     firing.revision = article.live_revision or article.head_revision
     article.live_revision = None
     article.unpublish_at = None  # done; a later republish must not be taken down again at once
@@ -148,7 +148,7 @@ def _unpublish(article: Article | ArticleRow, firing: Firing) -> None:
     _emit(firing, "article.unpublished", article, revision=firing.revision, comment=firing.fields.get("comment"))
 
 
-def _republish(article: Article | ArticleRow, firing: Firing) -> None:
+def _republish(article: AnyArticle, firing: Firing) -> None:
     last_live = firing.session.scalar(
         select(HistoryEntry.revision)
         .where(HistoryEntry.article_id == article.id, HistoryEntry.transition == "unpublish")
@@ -161,7 +161,7 @@ def _republish(article: Article | ArticleRow, firing: Firing) -> None:
     _emit(firing, "article.published", article, live_revision=last_live, slug=article.slug)
 
 
-EFFECTS: dict[str, Callable[[Article | ArticleRow, Firing], None]] = {
+EFFECTS: dict[str, Callable[[AnyArticle, Firing], None]] = {
     "sign_off": _sign_off,
     "schedule": _schedule,
     "unschedule": _unschedule,
@@ -209,7 +209,7 @@ _INSERT_HISTORY = insert(HistoryEntry)
 
 def _history(
     session: Session,
-    article: Article | ArticleRow,
+    article: AnyArticle,
     principal: Principal,
     transition: str,
     from_state: State,
@@ -256,7 +256,7 @@ def _history(
 
 def fire(
     session: Session,
-    article: Article | ArticleRow,
+    article: AnyArticle,
     subject: policy.Subject,
     transition: TransitionDef,
     principal: Principal,
@@ -294,7 +294,7 @@ def fire(
 
 
 def record_edit(
-    session: Session, workflow: Workflow, article: Article | ArticleRow, principal: Principal, *, now: datetime
+    session: Session, workflow: Workflow, article: AnyArticle, principal: Principal, *, now: datetime
 ) -> None:
     """An edit voids any sign-off, and moves a signed-off or live article back to editing."""
     article.signed_revision = None
