@@ -10,6 +10,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from editorial.articles import reading, services
 from editorial.articles.schemas import ArticleCreate, ArticleRead, ArticleSaved, ArticleSummary, ArticleUpdate
 from editorial.auth.scopes import ARTICLES_READ
+from editorial.db.session import in_request_session
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.paging import Page
 from editorial.lib.params import DEFAULT_LIMIT, DeskFilter, IfMatch, PageCursor, PageLimit
@@ -59,12 +60,14 @@ class ArticleController(Controller):
             limit=limit,
         )
 
-    @get("/{article_id:int}", sync_to_thread=True, opt={"scope": ARTICLES_READ})
+    @get("/{article_id:int}", opt={"scope": ARTICLES_READ})
+    @in_request_session
     def get_article(self, principal: Caller, db_session: DbSession, article_id: FromPath[int]) -> Response[ArticleRead]:
         """One article at its head revision; the ETag names that revision."""
         return with_etag(reading.get(db_session, principal, article_id))
 
-    @put("/{article_id:int}", sync_to_thread=True)
+    @put("/{article_id:int}")
+    @in_request_session
     def save_article(
         self,
         principal: Caller,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from litestar import Request
@@ -16,6 +19,7 @@ from editorial.db.engine import STATEMENT_SNAPSHOTS, WRITE_OPTION, make_engine
 from editorial.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 WORKER_THREADS = min(32, (os.cpu_count() or 1) + 4)
 """Threads of the event loop's default executor, where Litestar runs sync handlers and dependencies."""
 
@@ -104,3 +108,54 @@ async def provide_session(request: Request) -> AsyncGenerator[Session, None]:
             # Ending a read does no I/O (SQLite ends it in memory; on PostgreSQL it is in autocommit),
             # so it is done here rather than with another hop into a worker thread.
             _commit_and_close(session)
+
+
+SUPPLIED = ("db_session", "principal", "clock")
+"""What ``in_request_session`` hands a handler itself, in place of the dependencies of the same names."""
+
+
+def _run_in_session(db: Database, write: bool, call: Callable[..., T]) -> T:
+    """In a worker thread: the handler, then the commit, in a session of the request's kind."""
+    with db.request_session(write=write) as session:
+        result = call(db_session=session)
+        session.commit()
+    return result
+
+
+def in_request_session(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Run a sync handler and its commit in one hop into a worker thread, after ``Database.admit``.
+
+    The same session ``provide_session`` gives (committed before the response is sent, closed, and
+    so rolled back, if the handler or the commit raises; admitted first, one writer on SQLite),
+    without what the dependency costs on the event loop: a generator resolved and cleaned up by
+    Litestar, a task group when it is resolved beside another dependency, and for a write a second
+    hop into a worker thread for the commit. The handler declares ``db_session`` and, if it uses
+    them, ``principal`` and ``clock`` as it would otherwise; Litestar sees ``request`` in their place
+    and this supplies them: the caller ``authenticate_request`` accepted, and the app's clock.
+    """
+    signature = inspect.signature(handler)
+    supplied = [name for name in SUPPLIED if name in signature.parameters]
+    takes_request = "request" in signature.parameters
+    self_param, *rest = signature.parameters.values()
+    exposed = [self_param, *(p for p in rest if p.name not in SUPPLIED)]
+    if not takes_request:
+        exposed.insert(1, inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request))
+
+    @functools.wraps(handler)
+    async def run(self: Any, request: Request, **kwargs: Any) -> T:
+        if takes_request:
+            kwargs["request"] = request
+        if "principal" in supplied:
+            kwargs["principal"] = request.user
+        if "clock" in supplied:
+            kwargs["clock"] = request.app.state.clock
+        db: Database = request.app.state.db
+        write = request.method not in SAFE_METHODS
+        async with db.admit(write=write):
+            return await asyncio.to_thread(_run_in_session, db, write, functools.partial(handler, self, **kwargs))
+
+    run.__signature__ = signature.replace(parameters=exposed)  # type: ignore[attr-defined]
+    run.__annotations__ = {"request": Request} | {
+        name: hint for name, hint in handler.__annotations__.items() if name not in SUPPLIED
+    }
+    return run

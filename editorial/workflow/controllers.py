@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.scopes import ARTICLES_READ, transition_scope
+from editorial.db.session import in_request_session
 from editorial.lib.deps import AppClock, Caller, DbSession
 from editorial.lib.errors import NotFound
 from editorial.lib.paging import Page
@@ -41,7 +42,8 @@ class ArticleWorkflowController(Controller):
         """The article's state and the transitions the caller may take now."""
         return services.status(db_session, principal, article_id, explain=explain)
 
-    @post("/workflow/{transition:str}", sync_to_thread=True, status_code=200, opt={"scope": transition_scope})
+    @post("/workflow/{transition:str}", status_code=200, opt={"scope": transition_scope})
+    @in_request_session
     def take_transition(
         self,
         principal: Caller,
