@@ -24,24 +24,25 @@ API_DOCS_CSP = (
 They show only the OpenAPI document, which holds no user data, so nothing on them can inject a script.
 """
 
-ALWAYS = {
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-}
+ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: add what a response lacks (the web app sets its own, which are kept)."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in ALWAYS.items():
-        if name not in headers:
-            headers[name] = value
-    if "content-security-policy" not in headers and headers.get("content-type", "").startswith("text/html"):
+    # The raw list rather than MutableScopeHeaders, whose every lookup decodes every header: this
+    # runs on each response, and a few bytes comparisons are all it needs.
+    headers = message["headers"] = [*message.get("headers", ())]
+    present = {name.lower(): value for name, value in headers}
+    headers.extend(header for header in ALWAYS if header[0] not in present)
+    if b"content-security-policy" not in present and present.get(b"content-type", b"").startswith(b"text/html"):
         docs = scope.get("path", "").startswith("/schema")
-        headers["content-security-policy"] = API_DOCS_CSP if docs else STRICT_CSP
+        headers.append((b"content-security-policy", (API_DOCS_CSP if docs else STRICT_CSP).encode()))
 
 
 def _allowed_methods(app: Litestar) -> dict[str, str]:
