@@ -6,8 +6,8 @@ import asyncio
 import functools
 import inspect
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager, nullcontext
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -22,6 +22,35 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 WORKER_THREADS = min(32, (os.cpu_count() or 1) + 4)
 """Threads of the event loop's default executor, where Litestar runs sync handlers and dependencies."""
+
+
+class Admission:
+    """A turn from ``Database.admit``: a session's slot and, for a write on SQLite, the writer's lock.
+
+    A class rather than an ``asynccontextmanager``, whose generator costs more than the two
+    uncontended acquisitions it would wrap, on every request.
+    """
+
+    __slots__ = ("_sessions", "_writer")
+
+    def __init__(self, sessions: asyncio.Semaphore, writer: asyncio.Lock | None) -> None:
+        self._sessions = sessions
+        self._writer = writer
+
+    async def __aenter__(self) -> None:
+        if self._writer is not None:
+            await self._writer.acquire()
+        try:
+            await self._sessions.acquire()
+        except BaseException:
+            if self._writer is not None:
+                self._writer.release()
+            raise
+
+    async def __aexit__(self, *_: object) -> None:
+        self._sessions.release()
+        if self._writer is not None:
+            self._writer.release()
 
 
 class Database:
@@ -59,8 +88,7 @@ class Database:
             yield session
             session.commit()
 
-    @asynccontextmanager
-    async def admit(self, *, write: bool) -> AsyncIterator[None]:
+    def admit(self, *, write: bool) -> Admission:
         """Wait on the event loop, not in a worker thread, for a turn to open a request session.
 
         As many sessions as there are worker threads are open at once; on SQLite, one writer,
@@ -72,8 +100,7 @@ class Database:
         if gates is None:
             gates = self._gates[loop] = (asyncio.Semaphore(WORKER_THREADS), asyncio.Lock())
         sessions, writer = gates
-        async with writer if write and self.settings.is_sqlite else nullcontext(), sessions:
-            yield
+        return Admission(sessions, writer if write and self.settings.is_sqlite else None)
 
     def dispose(self) -> None:
         self.engine.dispose()
