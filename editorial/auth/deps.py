@@ -8,8 +8,6 @@ slot until the garbage collector found it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -33,19 +31,16 @@ FEED_TOKEN = "feed_token"
 """A route's ``opt`` flag: it also accepts a calendar feed token in ``?token=`` (calendar clients send no headers)."""
 
 
-@contextmanager
-def _throttled(connection: Connection, now: datetime) -> Iterator[None]:
-    """Refuse an address that failed too often (429); count each token this block refuses."""
-    throttle: TokenThrottle = connection.app.state.token_throttle
-    address = connection.client.host if connection.client else "unknown"
-    wait = throttle.retry_after(address, now)
-    if wait is not None:
-        raise TooManyRequests(f"too many refused tokens from this address; retry in {wait} s", retry_after=wait)
-    try:
-        yield
-    except NotAuthenticated:
-        throttle.failed(address, now)
-        raise
+def _authorization(connection: Connection) -> str | None:
+    """The ``Authorization`` header, read from the raw headers (names are lower case in ASGI).
+
+    Not ``connection.headers``: that parses every header into a multidict, on every API request,
+    to read this one.
+    """
+    for name, value in connection.scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
 
 
 def _look_up(db: Database, authorization: str | None, secret: str | None, now: datetime) -> Principal:
@@ -68,21 +63,31 @@ async def authenticate_request(connection: Connection, handler: BaseRouteHandler
     if connection.scope["method"] == "OPTIONS":  # type: ignore[typeddict-item]
         return  # Litestar's own answer (the allowed methods); a preflight carries no credentials
     opt = handler.opt
-    authorization = connection.headers.get("authorization")
+    authorization = _authorization(connection)
     secret = connection.query_params.get("token") if opt.get(FEED_TOKEN) and not authorization else None
     if not authorization and not secret:
         if opt.get(FEED_TOKEN):
             raise NotAuthenticated("send Authorization: Bearer TOKEN, or ?token= with a calendar feed token")
         raise NotAuthenticated("send Authorization: Bearer TOKEN")
-    clock: Clock = connection.app.state.clock
-    principals: PrincipalCache = connection.app.state.principals
+    state = connection.app.state
+    clock: Clock = state.clock
+    principals: PrincipalCache = state.principals
+    throttle: TokenThrottle = state.token_throttle
     key, now = authorization or f"feed {secret}", clock.now()
-    with _throttled(connection, now):
-        principal = principals.get(key, now)
-        if principal is None:
-            generation = principals.generation()
-            principal = await sync_to_thread(_look_up, connection.app.state.db, authorization, secret, now)
-            principals.put(key, principal, now, generation)
+    client = connection.scope.get("client")
+    address = client[0] if client else "unknown"
+    wait = throttle.retry_after(address, now)  # an address that failed too often is refused even a good token
+    if wait is not None:
+        raise TooManyRequests(f"too many refused tokens from this address; retry in {wait} s", retry_after=wait)
+    principal = principals.get(key, now)
+    if principal is None:
+        generation = principals.generation()
+        try:
+            principal = await sync_to_thread(_look_up, state.db, authorization, secret, now)
+        except NotAuthenticated:
+            throttle.failed(address, now)  # only a token that was sent and refused counts
+            raise
+        principals.put(key, principal, now, generation)
     if secret and (principal.scopes is None or CALENDAR_READ not in principal.scopes):
         raise NotPermitted("only a calendar feed token may be sent in the query string; send API tokens as a header")
     scope = opt.get("scope")
