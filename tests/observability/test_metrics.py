@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlmodel import select
 
 from editorial.app import create_app
 from editorial.db import Database
@@ -122,7 +123,7 @@ def test_webhook_attempts_and_failures(
     hook = admin.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}).json()
     newsroom["writer"].create()
     with db.transaction() as session:
-        delivery = session.query(WebhookDelivery).filter_by(webhook_id=hook["id"]).one()
+        delivery = session.exec(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook["id"])).one()
         for code, error in ((None, "connection refused"), (500, None), (204, None)):
             session.add(WebhookAttempt(delivery_id=delivery.id, at=clock.now(), status_code=code, error=error))
     metrics = scrape(scraper)
