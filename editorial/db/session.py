@@ -132,7 +132,7 @@ async def provide_session(request: Request) -> AsyncGenerator[Session, None]:
         if write:
             await sync_to_thread(_commit_and_close, session)
         else:
-            # Ending a read does no I/O (SQLite ends it in memory; on PostgreSQL it is in autocommit),
+            # Ending a read does no I/O (a read session holds no transaction: see Database.__init__),
             # so it is done here rather than with another hop into a worker thread.
             _commit_and_close(session)
 
