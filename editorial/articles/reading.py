@@ -28,7 +28,7 @@ from editorial.workflow.registry import get_workflow
 
 @dataclass(slots=True)
 class ArticleRow:
-    """An article's columns as plain values: changed in place, written back with one ``UPDATE`` of what changed.
+    """An article's columns as plain values: changed in place, written back with one ``UPDATE`` if any changed.
 
     The write paths of one article (a save, a transition) read it with ``load_for_change`` and
     change it here instead of through an ORM entity: the ORM's unit of work cost more than the
