@@ -21,7 +21,6 @@ from editorial.auth.controllers import MeController, UserController
 from editorial.auth.deps import authenticate_request, provide_principal
 from editorial.auth.throttle import TokenThrottle
 from editorial.db import Database
-from editorial.db.checkpoint import Checkpointer
 from editorial.db.session import provide_session
 from editorial.desks.controllers import DeskController
 from editorial.events.controllers import EventController
@@ -75,13 +74,11 @@ def create_app(
     run_scheduler: bool = False,
     run_worker: bool = False,
     settle_heap: bool = False,
-    checkpoints: bool = False,
 ) -> Litestar:
     """Build the service. Tests pass their own settings, clock and database; ``serve`` may run the workers.
 
     ``settle_heap`` (what ``serve`` asks for) moves everything alive once the app has started out of
-    the garbage collector's sight: see ``editorial.lib.heap``. ``checkpoints`` (``serve`` too) runs
-    SQLite's WAL checkpoints in a thread instead of in request commits: see ``editorial.db.checkpoint``.
+    the garbage collector's sight: see ``editorial.lib.heap``.
     """
     settings = settings or get_settings()
     clock = clock or SystemClock()
@@ -91,7 +88,6 @@ def create_app(
     scheduler_thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True) if scheduler else None
     worker = DeliveryWorker(db, clock) if run_worker else None
     worker_thread = threading.Thread(target=worker.run, name="webhook-worker", daemon=True) if worker else None
-    checkpointer = Checkpointer(db) if checkpoints and settings.is_sqlite else None
 
     def provide_clock() -> Clock:
         return clock
@@ -99,8 +95,6 @@ def create_app(
     def start() -> None:
         if settle_heap:
             heap.settle()
-        if checkpointer is not None:
-            checkpointer.start()
         if scheduler_thread is not None:
             scheduler_thread.start()
         if worker_thread is not None:
@@ -113,8 +107,6 @@ def create_app(
         if worker is not None and worker_thread is not None:
             worker.stop()
             worker_thread.join(timeout=30)
-        if checkpointer is not None:
-            checkpointer.stop()
         db.dispose()
 
     api = Router(

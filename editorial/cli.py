@@ -52,7 +52,7 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
         _load_demo(db)
     in_process = settings.scheduler_in_process if settings.scheduler_in_process is not None else settings.is_sqlite
     deliver = settings.is_sqlite if settings.webhook_worker_in_process is None else settings.webhook_worker_in_process
-    app = create_app(settings, db=db, run_scheduler=in_process, run_worker=deliver, settle_heap=True, checkpoints=True)
+    app = create_app(settings, db=db, run_scheduler=in_process, run_worker=deliver, settle_heap=True)
     uvicorn.run(
         app,
         host=host or settings.host,
