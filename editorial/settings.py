@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(
         16, ge=1, le=100, description="connections one worker keeps to each target (requests in flight to it at once)"
     )
-    webhook_batch_size: int = Field(128, ge=1, le=1000, description="deliveries claimed per transaction")
+    webhook_batch_size: int = Field(512, ge=1, le=1000, description="deliveries claimed per transaction")
     webhook_retention_days: float = Field(
         30.0, ge=0, description="days a delivered delivery and its attempts are kept; 0 keeps them for ever"
     )
