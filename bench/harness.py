@@ -182,3 +182,20 @@ def editorial_server(database_url: str) -> Server:
         "EDITORIAL_DEMO_DATA": "false",
     }
     return Server([sys.executable, "-m", "editorial", "serve", "--port", "{port}", "--no-demo"], env=env)
+
+
+def stop_processes(processes: Sequence[subprocess.Popen[bytes]]) -> list[str]:
+    """SIGTERM each (a kill after 30 s), wait; the end of what each that failed wrote to stderr."""
+    problems = []
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        if "Traceback" in errors:
+            problems.append(errors[-2000:])
+    return problems

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -37,6 +36,7 @@ from bench.harness import (
     database,
     postgres_problem,
     scratch_database,
+    stop_processes,
 )
 from bench.load import Result
 from bench.suites import Line, Options
@@ -108,18 +108,6 @@ def scheduler_process(url: str, core: int, *argv: str) -> subprocess.Popen[bytes
     return subprocess.Popen(
         [*_pinned(core), sys.executable, *command], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    return errors[-2000:]
 
 
 class Watcher(threading.Thread):
@@ -210,7 +198,7 @@ def lateness(options: Options) -> list[Line]:
             while time.monotonic() < deadline and any(len(s) < count for s in watcher.seen.values()):
                 time.sleep(0.2)
             watcher.stop()
-            problems = [p for p in (_stop(ours), _stop(peer)) if "Traceback" in p]
+            problems = stop_processes([ours, peer])
             assert not problems, problems[0]
             ours_late, ours_missing = lateness_of(ours_db)
             peer_late, peer_missing = lateness_of(peer_db)
@@ -279,7 +267,7 @@ def burst(options: Options) -> list[Line]:
                 _, missing = lateness_of(db)
                 if not missing:
                     break
-            errors = [_stop(p) for p in processes]
+            errors = stop_processes(processes)
             late, missing = lateness_of(db)
             counts = publishes_per_article(db)
             with db.transaction(write=False) as session:
@@ -299,7 +287,7 @@ def burst(options: Options) -> list[Line]:
                 met=ok,
                 note=f"{len(late):,} published, {missing} not, {doubles} published twice; last after {span:.2f} s"
                 f" ({len(late) / span:.0f}/s); firings per process {sorted(n for _, n in firings)}"
-                + "".join(f"; a process failed: {e}" for e in errors if "Traceback" in e),
+                + "".join(f"; a process failed: {e}" for e in errors),
             )
         )
     return lines

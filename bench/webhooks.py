@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ import httptools
 from sqlalchemy import func, select
 
 from bench import seed
-from bench.harness import Server, backend, cpu_seconds, database, free_port, scratch_database
+from bench.harness import Server, backend, cpu_seconds, database, free_port, scratch_database, stop_processes
 from bench.load import Result, _percentile
 from bench.suites import Line, Options
 from bench.workloads import Transitions, Workload
@@ -161,23 +160,6 @@ def worker_processes(url: str, count: int) -> list[subprocess.Popen[bytes]]:
     return processes
 
 
-def stop_workers(processes: Sequence[subprocess.Popen[bytes]]) -> list[str]:
-    """SIGTERM each, wait; what each wrote to stderr if it failed."""
-    problems = []
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if "Traceback" in errors:
-            problems.append(errors[-2000:])
-    return problems
-
-
 def _cpu(processes: Sequence[subprocess.Popen[bytes]]) -> float:
     return sum(cpu_seconds(p.pid) or 0.0 for p in processes)
 
@@ -238,7 +220,7 @@ def live(
     drained = wait_drained(db, time.monotonic() + DRAIN_TIMEOUT)
     cpu_after = _cpu(processes)
     watcher.stop()
-    problems = stop_workers(processes)
+    problems = stop_processes(processes)
     assert not problems, problems[0]
     events = occurred(db, before)
     arrivals = receiver.since(before)
@@ -303,7 +285,7 @@ def backlog(
     processes = worker_processes(url, workers)
     drained = wait_drained(db, time.monotonic() + DRAIN_TIMEOUT)
     cpu = _cpu(processes)
-    problems = stop_workers(processes)
+    problems = stop_processes(processes)
     assert not problems, problems[0]
     arrivals = receiver.since(before)
     unique = {seq for seq, _ in arrivals}
