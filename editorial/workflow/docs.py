@@ -250,7 +250,7 @@ def _subject(role: str, workflow: Workflow, state: State) -> policy.Subject:
 
 
 def _may_view(principal: Principal, subject: policy.Subject) -> bool:
-    # As in ``articles.services.load``: the system reads without a view check.
+    # As in ``articles.reading.load``: the system reads without a view check.
     return principal.is_system or policy.may_view(principal, subject).allowed
 
 
