@@ -128,13 +128,11 @@ def _owe_deliveries(session: Session, connection: Connection, events: list[Pendi
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_events(session: Session, rolled_back: SessionTransaction) -> None:
-    """Drop the events a rollback removed: all of them, or those written in the savepoint (or one inside it)."""
-    if rolled_back.parent is None:
-        session.info.pop(PENDING, None)
-        return
-    pending: list[Pending] = session.info.get(PENDING, [])
-    pending[:] = [e for e in pending if not _inside(e.savepoint, rolled_back)]
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """A savepoint rolled back takes the events written in it (or in one inside it) with it."""
+    if rolled_back.nested:
+        pending: list[Pending] = session.info.get(PENDING, [])
+        pending[:] = [e for e in pending if not _inside(e.savepoint, rolled_back)]
 
 
 def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
@@ -147,5 +145,5 @@ def _inside(savepoint: SessionTransaction | None, rolled_back: SessionTransactio
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # committed, rolled back, or closed without either
+    if transaction.parent is None:  # committed (numbered already), rolled back, or closed without either
         session.info.pop(PENDING, None)
