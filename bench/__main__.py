@@ -14,6 +14,7 @@ BENCHMARKS = {
     "http": suites.http,
     "transitions": suites.transitions,
     "worklist": suites.worklist,
+    "floor": suites.floor,
     "diffs": diffs.diffs,
     "storage": storage.storage,
     "scheduling": scheduling.scheduling,

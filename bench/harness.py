@@ -184,6 +184,13 @@ def editorial_server(database_url: str) -> Server:
     return Server([sys.executable, "-m", "editorial", "serve", "--port", "{port}", "--no-demo"], env=env)
 
 
+def floor_server(database_url: str) -> Server:
+    """bench/floor.py's bare app on the SQLite file of ``database_url``, under uvicorn as ``serve`` runs it."""
+    env = {"FLOOR_DATABASE": make_url(database_url).database or ""}
+    argv = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", "{port}", "--no-access-log"]
+    return Server([*argv, "--log-level", "warning"], env=env)
+
+
 def stop_processes(processes: Sequence[subprocess.Popen[bytes]]) -> list[str]:
     """SIGTERM each (a kill after 30 s), wait; the end of what each that failed wrote to stderr."""
     problems = []

@@ -1,0 +1,189 @@
+"""The floor: the same three requests on the bare stack, to calibrate the targets of issues 2 and 3.
+
+A Litestar app under uvicorn, answering the paths the bench drives (``GET /health/live``, ``GET``
+and ``PUT /api/v1/articles/{id}``, ``POST /api/v1/articles/{id}/workflow/{transition}``) with the
+writes each request owes and nothing more, through the sqlite3 driver in one hop into a worker
+thread (as the service's handlers run): no SQLAlchemy, no authentication, no policy, no
+middleware. A read is one join of the article and its head revision. A save checks If-Match,
+writes the new revision whole, packs the previous head with the service's own packer, moves the
+head and writes its event. A transition checks the state, moves it, writes a history row and an
+event, and answers with the article. Left out: the caller's token and grants, the workflow's
+rules and sign-offs, webhook deliveries, metrics, request ids and logs. A request of the service
+does at least this much, so a target above the floor's own ratio cannot be met on this stack.
+
+``python -m bench floor`` serves this app beside ``editorial serve`` on the same database (SQLite
+only) and reports both against each server's own ``GET /health/live``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Response, get, post, put
+from litestar.params import FromPath
+
+from editorial.revisions.storage import encode
+
+CONTENT = ("title", "dek", "body", "tags", "authors")
+MOVES = {
+    "submit": ("draft", "editing"),
+    "send_to_fact_check": ("editing", "fact_check"),
+    "pass_fact_check": ("fact_check", "ready"),
+    "publish": ("ready", "published"),
+}
+_READ = (
+    "SELECT a.id, a.slug, a.desk_id, a.state, a.head_revision, a.signed_revision, a.live_revision, a.updated_at,"
+    " r.title, r.dek, r.body, r.tags, r.authors"
+    " FROM articles a JOIN revisions r ON r.article_id = a.id AND r.number = a.head_revision WHERE a.id = ?"
+)
+_PACK = "UPDATE revisions SET body = NULL, body_packed = ?, body_base = ? WHERE article_id = ? AND number = ?"
+_EVENT = "INSERT INTO events (seq, type, article_id, occurred_at, actor, data) VALUES (?, ?, ?, ?, ?, ?)"
+_FIELDS = ("id", "slug", "desk", "state", "revision", "signed_revision", "live_revision", "updated_at", *CONTENT)
+AnyRequest = Request[Any, Any, Any]
+_local = threading.local()
+_writer = threading.Lock()
+
+
+def _connection() -> sqlite3.Connection:
+    """This thread's connection, set up as the service's engine sets up its own."""
+    path = os.environ["FLOOR_DATABASE"]
+    connection: sqlite3.Connection | None = getattr(_local, "connections", {}).get(path)
+    if connection is None:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
+            connection.execute(f"PRAGMA {pragma}")
+        _local.connections = {path: connection}
+    return connection
+
+
+def _event(connection: sqlite3.Connection, kind: str, article_id: int, now: str, data: dict[str, Any]) -> None:
+    """The event the change owes its subscribers, numbered in commit order as the service numbers it."""
+    (seq,) = connection.execute("UPDATE event_sequence SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
+    row = (seq, kind, article_id, now, "floor", msgspec.json.encode(data).decode())
+    connection.execute(_EVENT, row)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _article(connection: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
+    row = connection.execute(_READ, (article_id,)).fetchone()
+    if row is None:
+        return None
+    article = dict(zip(_FIELDS, row, strict=True))
+    article["tags"], article["authors"] = msgspec.json.decode(row[-2]), msgspec.json.decode(row[-1])
+    return article
+
+
+def _answer(request: AnyRequest, article: dict[str, Any] | None, status: int = 200) -> Response[Any]:
+    headers = {"X-Request-ID": request.headers.get("x-request-id", "-")}
+    if article is None:
+        return Response({"title": "Not found"}, status_code=status if status != 200 else 404, headers=headers)
+    return Response(article, status_code=status, headers={**headers, "ETag": f'"r{article["revision"]}"'})
+
+
+class _Write:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error), one writer at a time.
+
+    The service too admits one writer at a time and locks up front: threads left to contend for
+    SQLite's lock would wait in its busy handler, which sleeps, and the floor would be lower.
+    """
+
+    def __init__(self) -> None:
+        self.connection = _connection()
+
+    def __enter__(self) -> sqlite3.Connection:
+        _writer.acquire()
+        self.connection.execute("BEGIN IMMEDIATE")
+        return self.connection
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            _writer.release()
+
+
+@get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/api/v1/articles/{article_id:int}")
+async def read_article(request: AnyRequest, article_id: FromPath[int]) -> Response[Any]:
+    return await asyncio.to_thread(lambda: _answer(request, _article(_connection(), article_id)))
+
+
+@put("/api/v1/articles/{article_id:int}")
+async def save_article(request: AnyRequest, article_id: FromPath[int], data: dict[str, Any]) -> Response[Any]:
+    return await asyncio.to_thread(_save, request, article_id, data)
+
+
+@post("/api/v1/articles/{article_id:int}/workflow/{transition:str}")
+async def take_transition(request: AnyRequest, article_id: FromPath[int], transition: FromPath[str]) -> Response[Any]:
+    return await asyncio.to_thread(_move, request, article_id, transition)
+
+
+def _save(request: AnyRequest, article_id: int, data: dict[str, Any]) -> Response[Any]:
+    base = request.headers.get("if-match", "").strip('"r')
+    with _Write() as connection:
+        head = _article(connection, article_id)
+        if head is None or str(head["revision"]) != base:
+            return _answer(request, head, 412)
+        content = {name: data.get(name, head[name]) for name in CONTENT}
+        digest = hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
+        number, now = head["revision"] + 1, _now()
+        connection.execute(
+            "INSERT INTO revisions (article_id, number, title, dek, body, tags, authors, saved_by_id, saved_at,"
+            " message, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (
+                article_id,
+                number,
+                content["title"],
+                content["dek"],
+                content["body"],
+                msgspec.json.encode(content["tags"]).decode(),
+                msgspec.json.encode(content["authors"]).decode(),
+                now,
+                str(data.get("message", "")),
+                digest,
+            ),
+        )
+        # The previous head packed as the service packs it (issue 4), against the new one for brevity.
+        packed = (encode(content["body"], head["body"]), number, article_id, head["revision"])
+        connection.execute(_PACK, packed)
+        moved = (number, now, article_id)
+        connection.execute("UPDATE articles SET head_revision = ?, updated_at = ? WHERE id = ?", moved)
+        _event(connection, "article.revised", article_id, now, {"revision": number})
+    return _answer(request, {**head, **content, "revision": number, "updated_at": now})
+
+
+def _move(request: AnyRequest, article_id: int, transition: str) -> Response[Any]:
+    source, destination = MOVES.get(transition, ("", ""))
+    with _Write() as connection:
+        found = connection.execute("SELECT state, head_revision FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if found is None or found[0] != source:
+            return _answer(request, None, 409)
+        now = _now()
+        connection.execute(
+            "UPDATE articles SET state = ?, state_changed_at = ?, updated_at = ? WHERE id = ?",
+            (destination, now, now, article_id),
+        )
+        connection.execute(
+            "INSERT INTO history (article_id, at, actor_id, transition, from_state, to_state, comment, revision)"
+            " VALUES (?, ?, 1, ?, ?, ?, '', ?)",
+            (article_id, now, transition, source, destination, found[1]),
+        )
+        _event(connection, "article.transitioned", article_id, now, {"transition": transition})
+    return _answer(request, _article(_connection(), article_id))
+
+
+app = Litestar([live, read_article, save_article, take_transition], openapi_config=None)
