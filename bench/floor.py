@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get, post, put
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from editorial.revisions.storage import encode
 
@@ -123,7 +123,7 @@ async def read_article(request: AnyRequest, article_id: FromPath[int]) -> Respon
 
 
 @put("/api/v1/articles/{article_id:int}")
-async def save_article(request: AnyRequest, article_id: FromPath[int], data: dict[str, Any]) -> Response[Any]:
+async def save_article(request: AnyRequest, article_id: FromPath[int], data: JSONBody[dict[str, Any]]) -> Response[Any]:
     return await asyncio.to_thread(_save, request, article_id, data)
 
 
