@@ -42,6 +42,7 @@ def _sqlite_engine(settings: Settings) -> Engine:
         max_overflow=settings.db_max_overflow,
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
+    autocheckpoint = settings.sqlite_wal_autocheckpoint
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -52,6 +53,7 @@ def _sqlite_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -60,9 +60,27 @@ def test_connections_use_wal_foreign_keys_and_the_busy_timeout(sqlite_db: Databa
     with sqlite_db.transaction(write=False) as session:
         pragma = {
             name: session.execute(text(f"PRAGMA {name}")).scalar_one()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous", "wal_autocheckpoint")
         }
-    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": 1}
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 10_000,
+        "synchronous": 1,
+        "wal_autocheckpoint": 200,
+    }
+
+
+def test_commits_checkpoint_the_wal_in_small_steps(sqlite_db: Database, sqlite_path: Path) -> None:
+    """The WAL is copied back every 200 pages or so, not SQLite's 1,000: no commit waits for a long copy."""
+    with sqlite_db.transaction() as session:
+        session.execute(text("CREATE TABLE blobs (data BLOB NOT NULL)"))
+        page_size = session.execute(text("PRAGMA page_size")).scalar_one()
+    for _ in range(100):  # 10 pages a commit: 1,000 pages in all
+        with sqlite_db.transaction() as session:
+            session.execute(text("INSERT INTO blobs (data) VALUES (randomblob(:size))"), {"size": 10 * page_size})
+    wal = sqlite_path.with_name(sqlite_path.name + "-wal").stat().st_size
+    assert 0 < wal < 300 * page_size  # it would be over 1,000 pages with SQLite's default
 
 
 def test_foreign_keys_are_enforced(sqlite_db: Database) -> None:
