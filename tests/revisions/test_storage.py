@@ -45,6 +45,14 @@ def test_deltas_rebuild_exactly(old: str, new: str) -> None:
     assert decode(old, encode(old, new)) == new
 
 
+@settings(max_examples=200, deadline=None)
+@given(start=st.text(max_size=200), end=st.text(max_size=200), old=st.text(max_size=40), new=st.text(max_size=40))
+def test_edits_between_shared_ends_rebuild_exactly(start: str, end: str, old: str, new: str) -> None:
+    """The ends the two bodies share are kept without a diff: wherever they meet (inside a word, overlapping)."""
+    before, after = start + old + end, start + new + end
+    assert decode(before, encode(before, after)) == after
+
+
 def random_edit(rng: random.Random, body: str) -> str:
     paragraphs = body.split("\n\n")
     kind = rng.random()
