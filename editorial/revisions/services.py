@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
@@ -43,8 +44,32 @@ def stored_content(session: Session, revision: Revision, *, cached: bool = True)
 
 
 def content_hash(content: dict[str, Any]) -> str:
-    canonical = json.dumps({k: content[k] for k in CONTENT_FIELDS}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the content's canonical JSON: ``json.dumps(..., sort_keys=True, ensure_ascii=False)``."""
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+_KEYS = {name: f'"{name}": '.encode() for name in sorted(CONTENT_FIELDS)}
+
+
+def canonical_json(content: dict[str, Any]) -> bytes:
+    """The bytes ``json.dumps`` gives of the content fields with sorted keys and without ASCII escapes.
+
+    Put together from msgspec's encoding of each string, which escapes exactly as ``json`` does
+    (tests/revisions/test_content_hash.py) and takes a tenth of the time on a long body: the hash
+    is taken on every save. A value of any other shape than a string or a list of strings gets
+    ``json.dumps`` itself.
+    """
+    parts = []
+    for name, key in _KEYS.items():
+        value = content[name]
+        if type(value) is str:
+            parts.append(key + msgspec.json.encode(value))
+        elif type(value) is list and all(type(item) is str for item in value):
+            parts.append(key + b"[" + b", ".join(msgspec.json.encode(item) for item in value) + b"]")
+        else:
+            fields = {name: content[name] for name in CONTENT_FIELDS}
+            return json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+    return b"{" + b", ".join(parts) + b"}"
 
 
 _INSERT_REVISION = insert(Revision)
