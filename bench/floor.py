@@ -30,9 +30,11 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
+from sqlalchemy import Connection, create_engine
 
 from bench import seed
 from editorial.revisions.storage import encode
+from editorial.settings import Settings
 
 CONTENT = ("title", "dek", "body", "tags", "authors")
 MOVES = {
@@ -54,19 +56,46 @@ _local = threading.local()
 _writer = threading.Lock()
 
 
-def _connection() -> sqlite3.Connection:
-    """This thread's connection, set up as the service's engine sets up its own."""
+class _Through:
+    """The sqlite3 connection's ``execute``, but through SQLAlchemy's lightest path (``exec_driver_sql``)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+        return self.connection.exec_driver_sql(sql, parameters)
+
+
+def _connection() -> Any:
+    """This thread's connection, set up as the service's engine sets up its own.
+
+    ``FLOOR_DRIVER=sqlalchemy``: the same SQL through SQLAlchemy's ``exec_driver_sql`` (no compilation,
+    no type processing: the least SQLAlchemy adds to a statement), in autocommit so the floor still
+    begins and commits its transactions itself.
+    """
     path = os.environ["FLOOR_DATABASE"]
-    connection: sqlite3.Connection | None = getattr(_local, "connections", {}).get(path)
+    connection = getattr(_local, "connections", {}).get(path)
     if connection is None:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
-            connection.execute(f"PRAGMA {pragma}")
+        if os.environ.get("FLOOR_DRIVER") == "sqlalchemy":
+            engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+            through = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            _set_up(through.connection.driver_connection)
+            connection = _Through(through)
+        else:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            _set_up(connection)
         _local.connections = {path: connection}
     return connection
 
 
-def _event(connection: sqlite3.Connection, kind: str, article_id: int, now: str, data: dict[str, Any]) -> None:
+def _set_up(connection: Any) -> None:
+    autocheckpoint = Settings().sqlite_wal_autocheckpoint
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
+
+
+def _event(connection: Any, kind: str, article_id: int, now: str, data: dict[str, Any]) -> None:
     """The event the change owes its subscribers, numbered in commit order as the service numbers it."""
     (seq,) = connection.execute("UPDATE event_sequence SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
     row = (seq, kind, article_id, now, "floor", msgspec.json.encode(data).decode())
@@ -77,7 +106,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def _article(connection: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
+def _article(connection: Any, article_id: int) -> dict[str, Any] | None:
     row = connection.execute(_READ, (article_id,)).fetchone()
     if row is None:
         return None
@@ -103,7 +132,7 @@ class _Write:
     def __init__(self) -> None:
         self.connection = _connection()
 
-    def __enter__(self) -> sqlite3.Connection:
+    def __enter__(self) -> Any:
         _writer.acquire()
         self.connection.execute("BEGIN IMMEDIATE")
         return self.connection

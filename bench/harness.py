@@ -184,9 +184,12 @@ def editorial_server(database_url: str) -> Server:
     return Server([sys.executable, "-m", "editorial", "serve", "--port", "{port}", "--no-demo"], env=env)
 
 
-def floor_server(database_url: str) -> Server:
-    """bench/floor.py's bare app on the SQLite file of ``database_url``, under uvicorn as ``serve`` runs it."""
-    env = {"FLOOR_DATABASE": make_url(database_url).database or ""}
+def floor_server(database_url: str, *, driver: str = "sqlite3") -> Server:
+    """bench/floor.py's bare app on the SQLite file of ``database_url``, under uvicorn as ``serve`` runs it.
+
+    ``driver="sqlalchemy"``: its SQL through SQLAlchemy's ``exec_driver_sql`` instead of the bare driver.
+    """
+    env = {"FLOOR_DATABASE": make_url(database_url).database or "", "FLOOR_DRIVER": driver}
     argv = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--port", "{port}", "--no-access-log"]
     return Server([*argv, "--log-level", "warning"], env=env)
 
