@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     sqlite_busy_timeout_ms: int = 10_000
     sqlite_wal_autocheckpoint: int = Field(
-        200, ge=0, description="WAL pages after which a commit checkpoints (SQLite's default: 1,000; 0: never)"
+        100, ge=0, description="WAL pages after which a commit checkpoints (SQLite's default: 1,000; 0: never)"
     )
     max_request_bytes: int = 4 * 1024 * 1024
     page_limit_default: int = 50

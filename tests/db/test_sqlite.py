@@ -67,12 +67,12 @@ def test_connections_use_wal_foreign_keys_and_the_busy_timeout(sqlite_db: Databa
         "foreign_keys": 1,
         "busy_timeout": 10_000,
         "synchronous": 1,
-        "wal_autocheckpoint": 200,
+        "wal_autocheckpoint": 100,
     }
 
 
 def test_commits_checkpoint_the_wal_in_small_steps(sqlite_db: Database, sqlite_path: Path) -> None:
-    """The WAL is copied back every 200 pages or so, not SQLite's 1,000: no commit waits for a long copy."""
+    """The WAL is copied back every 100 pages or so, not SQLite's 1,000: no commit waits for a long copy."""
     with sqlite_db.transaction() as session:
         session.execute(text("CREATE TABLE blobs (data BLOB NOT NULL)"))
         page_size = session.execute(text("PRAGMA page_size")).scalar_one()
