@@ -67,7 +67,7 @@ def canonical_json(content: dict[str, Any]) -> bytes:
         elif type(value) is list and all(type(item) is str for item in value):
             parts.append(key + b"[" + b", ".join(msgspec.json.encode(item) for item in value) + b"]")
         else:
-            fields = {name: content[name] for name in CONTENT_FIELDS}
+            fields = {field: content[field] for field in CONTENT_FIELDS}
             return json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
     return b"{" + b", ".join(parts) + b"}"
 

@@ -14,7 +14,8 @@ from editorial.db.migrate import upgrade
 from editorial.revisions.storage import decode
 
 
-def test_the_floor_reads_saves_packs_and_moves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("driver", ["sqlite3", "sqlalchemy"])
+def test_the_floor_reads_saves_packs_and_moves(driver: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "floor.db"
     upgrade(f"sqlite:///{path}")
     db = database(f"sqlite:///{path}")
@@ -22,6 +23,7 @@ def test_the_floor_reads_saves_packs_and_moves(tmp_path: Path, monkeypatch: pyte
     article, draft = seed.create_articles(db, writer, 2, words=300)
     db.dispose()
     monkeypatch.setenv("FLOOR_DATABASE", str(path))
+    monkeypatch.setenv("FLOOR_DRIVER", driver)
     rows = sqlite3.connect(path)
 
     with TestClient(floor.app) as client:
@@ -30,9 +32,9 @@ def test_the_floor_reads_saves_packs_and_moves(tmp_path: Path, monkeypatch: pyte
         assert read.headers["etag"] == '"r1"'
         before = read.json()["body"]
 
-        path = f"/api/v1/articles/{article}"
-        assert client.put(path, json={"body": "x"}, headers={"If-Match": '"r7"'}).status_code == 412
-        saved = client.put(path, json={"body": before + " More."}, headers={"If-Match": '"r1"'})
+        url = f"/api/v1/articles/{article}"
+        assert client.put(url, json={"body": "x"}, headers={"If-Match": '"r7"'}).status_code == 412
+        saved = client.put(url, json={"body": before + " More."}, headers={"If-Match": '"r1"'})
         assert saved.status_code == 200
         assert saved.headers["etag"] == '"r2"'
         assert saved.json()["body"] == before + " More."
@@ -47,6 +49,7 @@ def test_the_floor_reads_saves_packs_and_moves(tmp_path: Path, monkeypatch: pyte
         assert moved.status_code == 200
         assert moved.json()["state"] == "editing"
 
+    assert isinstance(floor._connection(), floor._Through) == (driver == "sqlalchemy")
     history = rows.execute("SELECT transition, from_state, to_state FROM history WHERE article_id = ?", (draft,))
     assert ("submit", "draft", "editing") in history.fetchall()
     events = rows.execute("SELECT type, article_id FROM events ORDER BY seq DESC LIMIT 2").fetchall()
