@@ -12,7 +12,10 @@ rules and sign-offs, webhook deliveries, metrics, request ids and logs. A reques
 does at least this much, so a target above the floor's own ratio cannot be met on this stack.
 
 ``python -m bench floor`` serves this app beside ``editorial serve`` on the same database (SQLite
-only) and reports both against each server's own ``GET /health/live``.
+only), once through the driver and once through SQLAlchemy's lightest path (``FLOOR_DRIVER``), and
+reports each against its own ``GET /health/live`` and against the service's.
+``python -m bench.floor`` prints what one statement costs through SQLAlchemy Core and through the
+driver.
 """
 
 from __future__ import annotations
