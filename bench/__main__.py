@@ -21,6 +21,8 @@ BENCHMARKS = {
     "webhooks": webhooks.webhooks,
 }
 ALL = [*BENCHMARKS, "access-mode"]
+SQLITE_ONLY = {"floor"}
+"""Benchmarks that talk to SQLite themselves, skipped with ``--database-url``."""
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     print(" | ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     output: dict[str, object] = {"context": info}
     for benchmark in chosen:
+        if benchmark in SQLITE_ONLY and args.database_url:
+            print(f"\n{benchmark}: SQLite only, skipped", flush=True)
+            continue
         lines = access_mode.measure(options) if benchmark == "access-mode" else BENCHMARKS[benchmark](options)
         print("\n" + report.table(f"{benchmark} ({name})", lines), flush=True)
         output[benchmark] = [line.as_dict() for line in lines]
