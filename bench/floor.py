@@ -21,6 +21,7 @@ driver.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -33,7 +34,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 
 from bench import seed
 from editorial.revisions.storage import encode
@@ -80,8 +81,7 @@ def _connection() -> Any:
     connection = getattr(_local, "connections", {}).get(path)
     if connection is None:
         if os.environ.get("FLOOR_DRIVER") == "sqlalchemy":
-            engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-            through = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            through = _engine(path).connect().execution_options(isolation_level="AUTOCOMMIT")
             _set_up(through.connection.driver_connection)
             connection = _Through(through)
         else:
@@ -89,6 +89,12 @@ def _connection() -> Any:
             _set_up(connection)
         _local.connections = {path: connection}
     return connection
+
+
+@functools.cache
+def _engine(path: str) -> Engine:
+    """One engine for the worker threads' connections (each keeps its own for the life of the app)."""
+    return create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
 
 
 def _set_up(connection: Any) -> None:

@@ -125,13 +125,15 @@ def _transitions(db: Database, people: dict[str, seed.Person], count: int) -> Tr
     return Transitions("POST /api/v1/articles/{id}/workflow/{t}", "/api/v1/articles", tokens=tokens, fresh=deque(ids))  # type: ignore[arg-type]
 
 
-def _at_half_load(options: Options, server: Server, workload: Workload, line: Line, *, checked: bool) -> Line:
+def _at_half_load(
+    options: Options, server: Server, workload: Workload, line: Line, *, checked: bool, label: str = ""
+) -> Line:
     """``workload`` at a fixed rate of half what ``line`` measured, its p99/p50 held to 3x if ``checked``."""
     rate = line.rps / 2
     half = workload.run(server, duration=options.duration, connections=options.connections, rate=rate)
     ratio = half.p99_ms / half.p50_ms if half.p50_ms else float("inf")
     return Line(
-        f"{workload.name} at half load ({rate:.0f}/s)",
+        f"{label}{workload.name} at half load ({rate:.0f}/s)",
         [half],
         target="p99 <= 3x p50" if checked else "",
         met=ratio <= 3 if checked else None,
@@ -248,9 +250,7 @@ def floor(options: Options) -> list[Line]:
                     line = Line(f"{name}: {kind}{against}", results, service_peers, f">= {minimum:.2f}x")
                     lines.append(_target(line, minimum))
                     if kind == "save":
-                        half = _at_half_load(options, server, save, Line("", results), checked=True)
-                        half.label = f"{name}: {half.label}"
-                        lines.append(half)
+                        lines.append(_at_half_load(options, server, save, line, checked=True, label=f"{name}: "))
         return lines
 
 
