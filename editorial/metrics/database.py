@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlmodel import Session
 
 from editorial.db.models import Article, ScheduleFiring, WebhookAttempt, WebhookDelivery
+from editorial.db.models.articles import SCHEDULED
 
 LATENESS_BUCKETS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 FIRED = ("on_time", "late")
@@ -76,7 +77,7 @@ class DatabaseCollector:
             "Articles past their publish_at or unpublish_at by more than the on-time allowance, not yet fired",
             labels=["action"],
         )
-        publish = and_(Article.state == "scheduled", Article.publish_at <= late)
+        publish = and_(SCHEDULED, Article.publish_at <= late)
         unpublish = and_(Article.live_revision.is_not(None), Article.unpublish_at <= late)
         for action, condition in (("publish", publish), ("unpublish", unpublish)):
             overdue.add_metric([action], float(self.session.scalar(select(func.count()).where(condition)) or 0))

@@ -24,6 +24,7 @@ from editorial.articles import reading
 from editorial.auth.principal import SYSTEM
 from editorial.db import Database
 from editorial.db.models import Article, Desk, ScheduleFiring, SchedulerWorker
+from editorial.db.models.articles import SCHEDULED
 from editorial.lib.clock import Clock
 from editorial.lib.errors import EditorialError
 from editorial.settings import get_settings
@@ -54,7 +55,7 @@ def _ready(now: datetime) -> ColumnElement[bool]:
 
 
 def _publish_due(now: datetime) -> ColumnElement[bool]:
-    return and_(Article.state == "scheduled", Article.publish_at <= now, _ready(now))
+    return and_(SCHEDULED, Article.publish_at <= now, _ready(now))
 
 
 def _unpublish_due(now: datetime) -> ColumnElement[bool]:
@@ -201,7 +202,7 @@ def next_due_at(session: Session) -> datetime | None:
     candidates = [
         session.scalar(select(func.min(func.coalesce(Article.schedule_retry_at, column))).where(condition))
         for column, condition in (
-            (Article.publish_at, Article.state == "scheduled"),
+            (Article.publish_at, SCHEDULED),
             (Article.unpublish_at, and_(Article.live_revision.is_not(None), Article.unpublish_at.is_not(None))),
         )
     ]

@@ -11,6 +11,7 @@ from editorial.articles.reading import local_time
 from editorial.articles.services import visible_clause
 from editorial.auth.principal import Principal
 from editorial.db.models import Article, Revision, ScheduleFiring, SchedulerWorker
+from editorial.db.models.articles import SCHEDULED
 from editorial.desks.services import desk_workflows
 from editorial.lib.errors import InvalidInput
 from editorial.scheduling.schemas import FiringRead, ScheduledItem, ScheduleRead, SchedulerHealth, WorkerRead
@@ -41,7 +42,7 @@ def upcoming(
     visible = visible_clause(principal, policy.view_scope(principal, desk_workflows(session)))
     items: list[ScheduledItem] = []
     for action, due, condition in (
-        ("publish", Article.publish_at, Article.state == "scheduled"),
+        ("publish", Article.publish_at, SCHEDULED),
         ("unpublish", Article.unpublish_at, Article.unpublish_at.is_not(None)),
     ):
         query = (
@@ -108,9 +109,7 @@ def health(session: Session, now: datetime) -> SchedulerHealth:
     settings = get_settings()
     grace = now - timedelta(seconds=settings.scheduler_on_time_seconds)
     overdue_rows = session.execute(
-        select(Article.id, Article.publish_at)
-        .where(Article.state == "scheduled", Article.publish_at < grace)
-        .order_by(Article.publish_at)
+        select(Article.id, Article.publish_at).where(SCHEDULED, Article.publish_at < grace).order_by(Article.publish_at)
     ).all()
     overdue_takedowns = session.scalar(
         select(func.count())

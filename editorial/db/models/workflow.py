@@ -14,10 +14,7 @@ class HistoryEntry(SQLModel, table=True):
     """One transition taken: who, when, from where to where, on which revision."""
 
     __tablename__ = "history"
-    __table_args__ = (
-        Index("ix_history_article_id_id", "article_id", "id"),
-        Index("ix_history_article_id_actor_id_transition", "article_id", "actor_id", "transition"),
-    )
+    __table_args__ = (Index("ix_history_article_id_id", "article_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(sa_column=Column(Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False))
