@@ -19,10 +19,7 @@ class Event(SQLModel, table=True):
     """
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_seq", "seq", unique=True),
-        Index("ix_events_article_id_seq", "article_id", "seq"),
-    )
+    __table_args__ = (Index("ix_events_seq", "seq", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
