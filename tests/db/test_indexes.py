@@ -91,6 +91,7 @@ def test_the_schedule_listing_reads_the_partial_index(
     scheduled = [(sql, params) for sql, params in seen if _filters_on_state(sql) and "articles.publish_at >=" in sql]
     assert scheduled
     for sql, params in scheduled:
+        assert "articles.state = 'scheduled'" in sql, sql
         assert SCHEDULED_INDEX in plan(db, sql, params), sql
 
 
