@@ -44,6 +44,7 @@ from editorial.auth.schemas import RoleRef
 from editorial.db import Database
 from editorial.db.migrate import upgrade
 from editorial.db.models import Article, WebhookDelivery
+from editorial.db.models.articles import SCHEDULED
 from editorial.settings import Settings
 from editorial.webhooks.schemas import WebhookCreate
 from editorial.webhooks.services import PENDING, create_webhook
@@ -120,7 +121,7 @@ def _create_database(cluster: PrivateCluster) -> str:
 def _outstanding(db: Database) -> tuple[int, int]:
     """(articles still scheduled, deliveries still pending)."""
     with db.transaction(write=False) as session:
-        scheduled = session.scalar(select(func.count()).select_from(Article).where(Article.state == "scheduled"))
+        scheduled = session.scalar(select(func.count()).select_from(Article).where(SCHEDULED))
         pending = session.scalar(select(func.count()).where(WebhookDelivery.status == PENDING))
     return int(scheduled or 0), int(pending or 0)
 

@@ -53,7 +53,8 @@ class ArticleRow:
     created_at: datetime
     updated_at: datetime
     created_by_id: int
-    _loaded: dict[str, Any] = field(default_factory=dict, repr=False)
+    _loaded: dict[str, Any] = field(repr=False)
+    """The columns as last read or written: ``write`` sets those that differ."""
 
     @classmethod
     def of(cls, row: Any) -> ArticleRow:
