@@ -2,10 +2,11 @@
 
 The HTTP benchmarks need the machine to themselves; this one does not. It drives the app's own
 ASGI callable on one event loop, one request at a time, and divides the process's CPU time
-(all its threads) by the requests served. Each figure is a ratio to ``GET /health/live`` measured
-in the same run, which puts the handler's own cost beside the framework's. uvicorn's parsing and
-writing, which every endpoint pays alike, is left out, so the ratios here are lower than the
-HTTP ones would be on an idle machine.
+(all its threads) by the requests served, and says how much of it the event loop's thread spent
+(the rest is the worker threads', where the handlers and their database work run). Each figure is
+a ratio to ``GET /health/live`` measured in the same run, which puts the handler's own cost beside
+the framework's. uvicorn's parsing and writing, which every endpoint pays alike, is left out, so
+the ratios here are lower than the HTTP ones would be on an idle machine.
 
     python -m bench.cpu [--database-url postgresql://...] [--requests N]
 """
@@ -79,14 +80,14 @@ class Client:
         return response
 
 
-async def cpu_per_call(call: Call, requests: int) -> float:
-    """Microseconds of process CPU per call, after a warm-up."""
+async def cpu_per_call(call: Call, requests: int) -> tuple[float, float]:
+    """Microseconds of process CPU per call, and of it on the event loop (this thread), after a warm-up."""
     for _ in range(min(50, requests)):
         await call()
-    started = time.process_time()
+    started, on_loop = time.process_time(), time.thread_time()
     for _ in range(requests):
         await call()
-    return (time.process_time() - started) / requests * 1e6
+    return (time.process_time() - started) / requests * 1e6, (time.thread_time() - on_loop) / requests * 1e6
 
 
 def _ok(response: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def _ok(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-async def measure(database_url: str, requests: int) -> list[tuple[str, float]]:
+async def measure(database_url: str, requests: int) -> list[tuple[str, tuple[float, float]]]:
     db = database(database_url)
     people = seed.create_people(db)
     writer = people["writer"]
@@ -126,7 +127,7 @@ async def measure(database_url: str, requests: int) -> list[tuple[str, float]]:
     peer = await cpu_per_call(lambda: client.request("GET", "/health/live"), requests * 4)
     read = await cpu_per_call(lambda: client.request("GET", f"/api/v1/articles/{read_id}", writer.token), requests)
     saved = await cpu_per_call(save, requests // 2)
-    moved = await cpu_per_call(four_transitions, requests // 4) / len(STEPS)
+    moved = tuple(micros / len(STEPS) for micros in await cpu_per_call(four_transitions, requests // 4))
     await shutdown()
     db.dispose()
     return [
@@ -166,10 +167,10 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database(args.database_url) as url:
         figures = asyncio.run(measure(url, args.requests))
-    peer = figures[0][1]
-    print(f"{'':34} {'CPU µs':>8} {'vs peer':>8}")
-    for label, micros in figures:
-        print(f"{label:34} {micros:8.0f} {peer / micros:7.3f}x")
+    peer = figures[0][1][0]
+    print(f"{'':34} {'CPU µs':>8} {'vs peer':>8} {'on the event loop':>18}")
+    for label, (micros, on_loop) in figures:
+        print(f"{label:34} {micros:8.0f} {peer / micros:7.3f}x {on_loop:11.0f} µs {on_loop / micros:3.0%}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ does at least this much, so a target above the floor's own ratio cannot be met o
 ``python -m bench floor`` serves this app beside ``editorial serve`` on the same database (SQLite
 only), once through the driver and once through SQLAlchemy's lightest path (``FLOOR_DRIVER``), and
 reports each against its own ``GET /health/live`` and against the service's.
-``python -m bench.floor`` prints what one statement costs through SQLAlchemy Core and through the
-driver.
+``python -m bench.floor`` prints what one statement, and an empty write transaction, cost through
+SQLAlchemy and through the driver.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import timeit
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get, post, put
@@ -37,8 +37,12 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import Connection, Engine, create_engine
 
 from bench import seed
+from editorial.db.engine import WRITE_OPTION
 from editorial.revisions.storage import encode
 from editorial.settings import Settings
+
+if TYPE_CHECKING:
+    from editorial.db import Database
 
 CONTENT = ("title", "dek", "body", "tags", "authors")
 MOVES = {
@@ -257,8 +261,42 @@ def statement_costs(repeat: int = 5000) -> list[tuple[str, float, float]]:
         with db.engine.connect() as connection:
             figures = [(label, *_both(connection, statement, params, repeat)) for label, statement, params in cases]
             connection.rollback()
+        figures += transaction_costs(db, repeat)
         db.dispose()
     return figures
+
+
+def transaction_costs(db: Database, repeat: int) -> list[tuple[str, float, float]]:
+    """µs per empty write transaction: opened, begun (``BEGIN IMMEDIATE``), committed and closed as a
+    request's ORM session does it, and on a Core connection, each beside the two statements on the
+    bare driver's connection: what a transaction costs before its first statement."""
+
+    def orm_session() -> None:
+        with db.session(write=True) as session:
+            session.connection()
+            session.commit()
+
+    writes = db.engine.execution_options(**{WRITE_OPTION: True})
+
+    def core_connection() -> None:
+        with writes.connect() as connection:
+            connection.begin()
+            connection.commit()
+
+    driver = db.engine.raw_connection()
+    try:
+
+        def bare() -> None:
+            driver.execute("BEGIN IMMEDIATE")
+            driver.execute("COMMIT")
+
+        bare_us = timeit.timeit(bare, number=repeat) / repeat * 1e6
+    finally:
+        driver.close()
+    return [
+        (label, timeit.timeit(run, number=repeat) / repeat * 1e6, bare_us)
+        for label, run in (("an empty write transaction (ORM)", orm_session), ("an empty one (Core)", core_connection))
+    ]
 
 
 def _both(connection: Any, statement: Any, params: dict[str, Any], repeat: int) -> tuple[float, float]:
@@ -278,6 +316,6 @@ def _both(connection: Any, statement: Any, params: dict[str, Any], repeat: int) 
 
 if __name__ == "__main__":
     logging.disable(logging.INFO)
-    print(f"{'µs per statement':34} {'SQLAlchemy':>10} {'driver':>8}")
+    print(f"{'µs each':34} {'SQLAlchemy':>10} {'driver':>8}")
     for label, sqlalchemy_us, driver_us in statement_costs():
         print(f"{label:34} {sqlalchemy_us:10.1f} {driver_us:8.1f}")
