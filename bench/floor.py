@@ -267,9 +267,9 @@ def statement_costs(repeat: int = 5000) -> list[tuple[str, float, float]]:
 
 
 def transaction_costs(db: Database, repeat: int) -> list[tuple[str, float, float]]:
-    """µs per empty write transaction: opened, begun (``BEGIN IMMEDIATE``), committed and closed as a
-    request's ORM session does it, and on a Core connection, each beside the two statements on the
-    bare driver's connection: what a transaction costs before its first statement."""
+    """µs per empty write transaction (``BEGIN IMMEDIATE``, then ``COMMIT``): through an ORM session
+    as a request's is opened, begun, committed and closed, and through a Core connection, each
+    beside the same two statements on the bare driver's connection."""
 
     def orm_session() -> None:
         with db.session(write=True) as session:
@@ -284,19 +284,17 @@ def transaction_costs(db: Database, repeat: int) -> list[tuple[str, float, float
             connection.commit()
 
     driver = db.engine.raw_connection()
+
+    def bare() -> None:
+        driver.execute("BEGIN IMMEDIATE")
+        driver.execute("COMMIT")
+
     try:
-
-        def bare() -> None:
-            driver.execute("BEGIN IMMEDIATE")
-            driver.execute("COMMIT")
-
         bare_us = timeit.timeit(bare, number=repeat) / repeat * 1e6
     finally:
         driver.close()
-    return [
-        (label, timeit.timeit(run, number=repeat) / repeat * 1e6, bare_us)
-        for label, run in (("an empty write transaction (ORM)", orm_session), ("an empty one (Core)", core_connection))
-    ]
+    cases = (("an empty write transaction (ORM)", orm_session), ("an empty one (Core)", core_connection))
+    return [(label, timeit.timeit(run, number=repeat) / repeat * 1e6, bare_us) for label, run in cases]
 
 
 def _both(connection: Any, statement: Any, params: dict[str, Any], repeat: int) -> tuple[float, float]:
