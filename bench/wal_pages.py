@@ -17,15 +17,16 @@ import asyncio
 import shutil
 import sqlite3
 import struct
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bench import seed
 from bench.cpu import STEPS, Client, _ok, _start
+from bench.harness import scratch_database
 from editorial.app import create_app
 from editorial.db import Database
-from editorial.db.migrate import upgrade
 from editorial.settings import Settings
 
 WAL_HEADER, FRAME_HEADER = 32, 24
@@ -55,7 +56,7 @@ async def transitions(url: str, articles: int) -> tuple[int, bytes, int]:
     app = create_app(settings, db=db)
     client = Client(app)
     shutdown = await _start(app)
-    wal = Path(db.engine.url.database or "").with_name("bench.db-wal")
+    wal = Path(f"{db.engine.url.database}-wal")
     before = wal.stat().st_size
     for article in drafts:
         for step, who in STEPS:
@@ -70,17 +71,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.wal_pages", description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=250, help="drafts taken through the four steps")
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="editorial-wal-"))
-    try:
-        url = f"sqlite:///{directory}/bench.db"
-        upgrade(url)
+    with scratch_database(None) as url:
         taken, log, start = asyncio.run(transitions(url, args.articles))
-        shutil.copy(directory / "bench.db", directory / "copy.db")
-        (directory / "copy.db-wal").write_bytes(log)
-        owner = owners(directory / "copy.db")
-        pages = Counter(owner.get(page, "(unknown)") for page in frames(log, start))
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        database = Path(make_url(url).database or "")
+        copy = database.with_name("copy.db")
+        shutil.copy(database, copy)
+        Path(f"{copy}-wal").write_bytes(log)
+        owner = owners(copy)
+    pages = Counter(owner.get(page, "(unknown)") for page in frames(log, start))
     print(f"{sum(pages.values()) / taken:.2f} WAL frames a transition ({taken} transitions), by table or index:")
     for name, count in pages.most_common():
         print(f"{count / taken:8.2f}  {name}")
