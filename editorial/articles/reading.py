@@ -13,11 +13,12 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Update, and_, bindparam, exists, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, select, update
 from sqlmodel import Session
 
 from editorial.articles.schemas import ArticleRead
 from editorial.auth.principal import Principal
+from editorial.db.direct import Direct
 from editorial.db.models import Article, ArticleAuthor, Desk, Revision
 from editorial.db.types import MAX_INTEGER
 from editorial.lib.errors import NotFound
@@ -69,7 +70,7 @@ class ArticleRow:
             # Only what changed: every index over a column the UPDATE sets is rewritten, on SQLite
             # even where the value stays the same (two pages more in each commit when all were set).
             params = {f"new_{name}": values[name] for name in changed}
-            session.connection().execute(_update_of(changed), {"new_id": self.id, **params})
+            _update_of(changed).run(session.connection(), {"new_id": self.id, **params})
             self._loaded = values
 
 
@@ -79,9 +80,9 @@ AnyArticle = Article | ArticleRow
 
 
 @cache
-def _update_of(columns: tuple[str, ...]) -> Update:
+def _update_of(columns: tuple[str, ...]) -> Direct:
     """The ``UPDATE`` of these columns of one article, built once per set of columns (a handful occur)."""
-    return (
+    return Direct(
         update(Article)
         .where(Article.id == bindparam("new_id"))
         .values({name: bindparam(f"new_{name}") for name in columns})
@@ -166,7 +167,8 @@ READ_ARTICLE = (
 )
 """An article at its head revision, with what the policy needs, in one statement: the hot read."""
 
-_LOCK = select(Article.id).where(Article.id == bindparam("article_id")).with_for_update()
+_LOCK = Direct(select(Article.id).where(Article.id == bindparam("article_id")).with_for_update())
+_READ_FOR_CHANGE = Direct(READ_ARTICLE)
 
 
 def load_for_change(session: Session, principal: Principal, article_id: int) -> tuple[Loaded, dict[str, Any]]:
@@ -179,8 +181,8 @@ def load_for_change(session: Session, principal: Principal, article_id: int) -> 
         # that waited for the lock has PostgreSQL re-check the row against the join to the head
         # revision read before the wait, which the save it waited for moved on: no row, a 404.
         # SQLite has nothing to lock: a write transaction there holds the database (BEGIN IMMEDIATE).
-        connection.execute(_LOCK, params)
-    row = connection.execute(READ_ARTICLE, params).first()
+        _LOCK.run(connection, params)
+    row = _READ_FOR_CHANGE.first(connection, params)
     if row is None:
         raise NotFound(f"no article {article_id}")
     workflow = get_workflow(row.workflow)

@@ -12,6 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from editorial.auth.principal import Principal
+from editorial.db.direct import Direct
 from editorial.db.models import Event, EventSequence, Webhook, WebhookDelivery
 from editorial.lib.logging import request_id
 from editorial.webhooks import wakeup
@@ -52,13 +53,18 @@ class Pending:
 # numbering them by an UPDATE afterwards, was a third of a transition's CPU).
 _EVENTS = Event.__table__
 _INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-_TAKE_NUMBERS = (
+_INSERT_EVENT = Direct(_INSERT_EVENTS, ["seq", "type", "article_id", "occurred_at", "actor", "data"])
+ONE_BY_ONE = 2
+"""Up to this many events (what one transition or save emits) are inserted a statement each, on the
+driver's cursor; more (a scheduler's batch, a bulk request) in one statement through Core, whatever
+their number."""
+_TAKE_NUMBERS = Direct(
     update(EventSequence.__table__)
     .where(EventSequence.__table__.c.id == 1)
     .values(value=EventSequence.__table__.c.value + bindparam("count"))
     .returning(EventSequence.__table__.c.value)
 )
-_ACTIVE_WEBHOOKS = select(Webhook.id, Webhook.event_types).where(Webhook.active.is_(True))
+_ACTIVE_WEBHOOKS = Direct(select(Webhook.id, Webhook.event_types).where(Webhook.active.is_(True)))
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 
 
@@ -90,7 +96,7 @@ def _number_events(session: Session) -> None:
         return
     session.flush()  # the transaction's other writes first: the lock is held from here to the commit
     connection = session.connection()
-    last = connection.execute(_TAKE_NUMBERS, {"count": len(pending)}).scalar_one()
+    (last,) = _TAKE_NUMBERS.first(connection, {"count": len(pending)})
     for offset, item in enumerate(pending):
         item.seq = last - len(pending) + offset + 1
     rows = [
@@ -98,7 +104,11 @@ def _number_events(session: Session) -> None:
         | {"data": e.data}
         for e in pending
     ]
-    for item, event_id in zip(pending, connection.execute(_INSERT_EVENTS, rows).scalars(), strict=True):
+    if len(rows) <= ONE_BY_ONE:
+        ids = [_INSERT_EVENT.first(connection, row)[0] for row in rows]
+    else:
+        ids = list(connection.execute(_INSERT_EVENTS, rows).scalars())
+    for item, event_id in zip(pending, ids, strict=True):
         item.id = event_id
         fields = {"event": item.type, "seq": item.seq, "article_id": item.article_id, "actor": item.actor}
         log.info("event %s seq %s", item.type, item.seq, extra={"fields": fields})
@@ -118,7 +128,7 @@ def _owe_deliveries(session: Session, connection: Connection, events: list[Pendi
             "next_attempt_at": item.occurred_at,
             "created_at": item.occurred_at,
         }
-        for webhook_id, types in connection.execute(_ACTIVE_WEBHOOKS)
+        for webhook_id, types in _ACTIVE_WEBHOOKS.rows(connection)
         for item in events
         if not types or item.type in types
     ]

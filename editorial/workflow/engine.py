@@ -20,6 +20,7 @@ from transitions import EventData, Machine, MachineError
 
 from editorial.articles.reading import AnyArticle, ArticleRow
 from editorial.auth.principal import Principal
+from editorial.db.direct import Direct
 from editorial.db.models import HistoryEntry
 from editorial.events import outbox
 from editorial.lib.errors import Conflict
@@ -204,7 +205,10 @@ def machine_for(workflow_id: str) -> Machine:
     )
 
 
-_INSERT_HISTORY = insert(HistoryEntry)
+_INSERT_HISTORY = Direct(
+    insert(HistoryEntry),
+    ["article_id", "at", "actor_id", "transition", "from_state", "to_state", "comment", "correction", "revision"],
+)
 
 
 def _history(
@@ -234,7 +238,7 @@ def _history(
         "revision": revision,
     }
     if isinstance(article, ArticleRow):  # a plain INSERT, as the row itself is written
-        session.connection().execute(_INSERT_HISTORY, entry)
+        _INSERT_HISTORY.run(session.connection(), entry)
     else:  # with the entity, in the flush: a scheduler batch writes all its history in one statement
         session.add(HistoryEntry(**entry))
     article.state_changed_at = now

@@ -1,0 +1,114 @@
+"""The statements of the hot write paths: compiled by SQLAlchemy once per dialect, run on the driver's cursor.
+
+A Core statement executed through a ``Connection`` costs 40-70 µs of SQLAlchemy around 4-13 µs of
+the driver's work, for an execution context, a result object and their events, every time
+(``python -m bench.floor``). A transition runs seven statements: that was a third of its CPU
+(docs/performance.md). ``Direct`` keeps what SQLAlchemy is for, the SQL of each dialect and the
+types' conversions (UTC instants, JSON), and drops the rest: the statement is compiled once, its
+parameters go through the types' bind processors, its rows through their result processors, on the
+cursor of the connection the session already holds, in its transaction. Driver errors come out as
+SQLAlchemy's (``IntegrityError``, ``OperationalError``), as from ``Connection.execute``, and the
+engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners see each statement (with
+no execution context, and without the power to rewrite it).
+
+For a few statements only, each run thousands of times a second; everything else uses Core.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.base import Executable
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement's SQL for one dialect, and how its parameters and rows are converted."""
+
+    sql: str
+    order: tuple[str, ...] | None
+    """The parameters' names in the order a positional driver (SQLite's) takes them; None for named."""
+    fixed: dict[str, Any]
+    """Values the statement carries itself (``where(id == 1)``)."""
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]
+    results: tuple[Callable[[Any], Any] | None, ...]
+    row: type[tuple[Any, ...]] | None
+    """Rows' type, with the statement's column names; None when it returns none."""
+
+
+class Direct:
+    """A Core statement run with the driver's cursor in a ``Connection``'s transaction."""
+
+    __slots__ = ("_compiled", "columns", "statement")
+
+    def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.columns = list(columns) if columns is not None else None
+        """For an INSERT or UPDATE without ``values()``: the columns its parameters set."""
+        self._compiled: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect, self.columns)
+        return compiled
+
+    def rows(self, connection: Connection, params: dict[str, Any] | None = None) -> list[Any]:
+        """Run the statement; its rows (named tuples), converted as ``Connection.execute`` would."""
+        compiled = self.compiled(connection.dialect)
+        values = {**compiled.fixed, **params} if params else dict(compiled.fixed)
+        try:
+            for name, convert in compiled.binds:
+                if name in values:
+                    values[name] = convert(values[name])
+        except Exception as error:  # a value its type refuses (a naive instant), as Core reports it
+            raise exc.StatementError(str(error), compiled.sql, params, error) from error
+        bound = values if compiled.order is None else tuple(values[name] for name in compiled.order)
+        cursor = connection.connection.cursor()
+        dispatch = connection.dispatch
+        try:
+            if dispatch.before_cursor_execute:  # what sees every statement (tracing, tests) sees these too
+                dispatch.before_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
+            cursor.execute(compiled.sql, bound)
+            if dispatch.after_cursor_execute:
+                dispatch.after_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
+            fetched = cursor.fetchall() if compiled.row is not None else []
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                compiled.sql, bound, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+            ) from error
+        finally:
+            cursor.close()
+        if compiled.row is None:
+            return []
+        make, results = compiled.row._make, compiled.results
+        return [make([r(v) if r else v for r, v in zip(results, row, strict=True)]) for row in fetched]
+
+    def run(self, connection: Connection, params: dict[str, Any] | None = None) -> None:
+        """Run a statement whose rows are not wanted."""
+        self.rows(connection, params)
+
+    def first(self, connection: Connection, params: dict[str, Any] | None = None) -> Any | None:
+        """The first row, or None."""
+        rows = self.rows(connection, params)
+        return rows[0] if rows else None
+
+
+def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    # The compiled statement's own maps, which Connection.execute reads too: each parameter's and
+    # each column's conversion by its type.
+    result_columns = compiled._result_columns
+    return _Compiled(
+        sql=compiled.string,
+        order=tuple(compiled.positiontup or ()) if compiled.positional else None,
+        fixed={name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required},
+        binds=tuple(compiled._bind_processors.items()),
+        results=tuple(c.type._cached_result_processor(dialect, None) for c in result_columns),
+        row=namedtuple("Row", [c.keyname for c in result_columns]) if result_columns else None,
+    )
