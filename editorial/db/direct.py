@@ -6,12 +6,15 @@ the driver's work, for an execution context, a result object and their events, e
 (docs/performance.md). ``Direct`` keeps what SQLAlchemy is for, the SQL of each dialect and the
 types' conversions (UTC instants, JSON), and drops the rest: the statement is compiled once, its
 parameters go through the types' bind processors, its rows through their result processors, on the
-cursor of the connection the session already holds, in its transaction. Driver errors come out as
-SQLAlchemy's (``IntegrityError``, ``OperationalError``), as from ``Connection.execute``, and the
-engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners see each statement (with
-no execution context, and without the power to rewrite it).
+cursor of the connection the session already holds, in its transaction. Errors are handled by the
+connection as its own (wrapped as ``IntegrityError``, ``OperationalError``..., a lost connection
+invalidated), and the engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners see
+each statement, with a stand-in for the execution context and without the power to rewrite it.
 
-For a few statements only, each run thousands of times a second; everything else uses Core.
+For a few statements only, each run thousands of times a second; everything else uses Core. What
+this cannot do as Core does (Python-side column defaults, ``IN`` lists and other parameters rendered
+at execution, parameters renamed for the driver, values computed at execution, numeric columns
+whose conversion depends on the cursor) is refused when the statement is first compiled.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,16 @@ class _Compiled:
     """Rows' type, with the statement's column names; None when it returns none."""
 
 
+class ExecutionStandIn:
+    """What the cursor listeners get as the execution context: the statement, and room for their own
+    attributes (a tracer keeps its span on the context between the two events)."""
+
+    def __init__(self, statement: str, parameters: Any, cursor: Any) -> None:
+        self.statement = statement
+        self.parameters = parameters
+        self.cursor = cursor
+
+
 class Direct:
     """A Core statement run with the driver's cursor in a ``Connection``'s transaction."""
 
@@ -50,12 +64,13 @@ class Direct:
         self.statement = statement
         self.columns = list(columns) if columns is not None else None
         """For an INSERT or UPDATE without ``values()``: the columns its parameters set."""
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect, self.columns)
+            compiled = self._compiled[key] = _compile(self.statement, dialect, self.columns)
         return compiled
 
     def rows(self, connection: Connection, params: dict[str, Any] | None = None) -> list[Any]:
@@ -72,16 +87,16 @@ class Direct:
         cursor = connection.connection.cursor()
         dispatch = connection.dispatch
         try:
-            if dispatch.before_cursor_execute:  # what sees every statement (tracing, tests) sees these too
-                dispatch.before_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
-            cursor.execute(compiled.sql, bound)
-            if dispatch.after_cursor_execute:
-                dispatch.after_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
+            if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+                context = ExecutionStandIn(compiled.sql, bound, cursor)
+                dispatch.before_cursor_execute(connection, cursor, compiled.sql, bound, context, False)
+                cursor.execute(compiled.sql, bound)
+                dispatch.after_cursor_execute(connection, cursor, compiled.sql, bound, context, False)
+            else:
+                cursor.execute(compiled.sql, bound)
             fetched = cursor.fetchall() if compiled.row is not None else []
-        except connection.dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.sql, bound, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
-            ) from error
+        except Exception as error:
+            connection._handle_dbapi_exception(error, compiled.sql, bound, cursor, None)
         finally:
             cursor.close()
         if compiled.row is None:
@@ -101,14 +116,34 @@ class Direct:
 
 def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Compiled:
     compiled = statement.compile(dialect=dialect, column_keys=columns)
+    assert isinstance(compiled, SQLCompiler)
+    _refuse_what_core_does_at_execution(compiled)
     # The compiled statement's own maps, which Connection.execute reads too: each parameter's and
     # each column's conversion by its type.
     result_columns = compiled._result_columns
+    try:
+        results = tuple(c.type._cached_result_processor(dialect, None) for c in result_columns)
+    except TypeError as error:  # a conversion chosen by the type the cursor reports (PostgreSQL's numerics)
+        raise ValueError(f"Direct cannot convert the columns of {compiled.string!r} without a cursor") from error
     return _Compiled(
         sql=compiled.string,
         order=tuple(compiled.positiontup or ()) if compiled.positional else None,
         fixed={name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required},
         binds=tuple(compiled._bind_processors.items()),
-        results=tuple(c.type._cached_result_processor(dialect, None) for c in result_columns),
+        results=results,
         row=namedtuple("Row", [c.keyname for c in result_columns]) if result_columns else None,
     )
+
+
+def _refuse_what_core_does_at_execution(compiled: SQLCompiler) -> None:
+    problems = {
+        "a Python-side column default (name every column it sets)": compiled.insert_prefetch
+        or compiled.update_prefetch,
+        "parameters rendered at execution (IN lists, literal_execute)": compiled.post_compile_params
+        or compiled.literal_execute_params,
+        "parameter names the driver needs escaped": compiled.escaped_bind_names,
+        "values computed at execution (bindparam callable_)": [b for b in compiled.binds.values() if b.callable],
+    }
+    found = [problem for problem, present in problems.items() if present]
+    if found:
+        raise ValueError(f"Direct cannot run {compiled.string!r}: {'; '.join(found)}")

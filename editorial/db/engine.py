@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,12 @@ def _sqlite_engine(settings: Settings) -> Engine:
         options = connection.get_execution_options()
         if options.get(STATEMENT_SNAPSHOTS, False):
             return  # no BEGIN: with pysqlite's own transaction handling off, each statement commits itself
-        # On the driver's connection: exec_driver_sql would cost several times the BEGIN itself.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+        # On the driver's connection: exec_driver_sql would cost several times the BEGIN itself. Its
+        # errors (a database locked past the busy timeout) are raised as exec_driver_sql raises them.
+        sql = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(sql)
+        except sqlite3.Error as error:
+            connection._handle_dbapi_exception(error, sql, (), None, None)
 
     return engine

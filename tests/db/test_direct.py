@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from editorial.db import Database
@@ -90,18 +90,42 @@ def test_a_value_its_type_refuses_fails_before_the_database_is_asked(db: Databas
         assert session.execute(select(EVENTS.c.id)).all() == []
 
 
-def test_the_engine_listeners_see_each_statement(db: Database) -> None:
+def test_the_engine_listeners_see_each_statement_with_a_context_to_keep_their_state_on(db: Database) -> None:
     seen: list[tuple[str, Any]] = []
+    spans: list[str] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool) -> None:
         seen.append((statement, parameters))
+        context.span = f"span of {statement.split()[0]}"  # as a tracer keeps its span between the two
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    def after(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        spans.append(context.span)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
     try:
         with db.transaction() as session:
             INSERT_EVENT.run(session.connection(), event_row(7))
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
     [(sql, parameters)] = [(sql, p) for sql, p in seen if sql.startswith("INSERT INTO events")]
     assert sql == INSERT_EVENT.compiled(db.engine.dialect).sql
     assert "ann" in (parameters.values() if isinstance(parameters, dict) else parameters)
+    assert "span of INSERT" in spans
+
+
+SCRATCH = Table("scratch", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer, default=42))
+
+
+@pytest.mark.parametrize(
+    ("statement", "refused"),
+    [
+        (insert(SCRATCH), "Python-side column default"),
+        (select(SCRATCH.c.id).where(SCRATCH.c.id.in_(bindparam("ids", expanding=True))), "rendered at execution"),
+        (select(SCRATCH.c.id).where(SCRATCH.c.n == bindparam("n", callable_=lambda: 1)), "computed at execution"),
+    ],
+)
+def test_what_core_would_do_at_execution_is_refused_when_compiled(db: Database, statement: Any, refused: str) -> None:
+    with pytest.raises(ValueError, match=refused):
+        Direct(statement, ["id"] if statement.is_insert else None).compiled(db.engine.dialect)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from editorial.db import Database
 from editorial.settings import Settings
@@ -95,6 +95,21 @@ def test_a_write_session_holds_the_write_lock_from_its_first_read(sqlite_db: Dat
         assert counter(sqlite_db) == 0, "readers still read while a writer holds the lock (WAL)"
         writer.commit()
     assert write_lock_is_free(sqlite_path)
+
+
+def test_a_writer_that_waits_past_the_busy_timeout_fails_as_sqlalchemys_error(sqlite_path: Path) -> None:
+    """The BEGIN runs on the driver's connection; a locked database still raises SQLAlchemy's
+    OperationalError, which the API answers with 503 and Retry-After (and the scheduler retries)."""
+    db = Database(Settings(database_url=f"sqlite:///{sqlite_path}", sqlite_busy_timeout_ms=50))
+    holder = sqlite3.connect(sqlite_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="locked"), db.transaction() as session:
+            session.connection()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        db.dispose()
 
 
 def test_a_read_session_takes_no_write_lock(sqlite_db: Database, sqlite_path: Path) -> None:
