@@ -37,6 +37,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import Connection, Engine, create_engine
 
 from bench import seed
+from editorial.db.direct import Direct
 from editorial.db.engine import WRITE_OPTION
 from editorial.revisions.storage import encode
 from editorial.settings import Settings
@@ -234,12 +235,13 @@ def _move(request: AnyRequest, article_id: int, transition: str) -> Response[Any
 app = Litestar([live, read_article, save_article, take_transition], openapi_config=None)
 
 
-def statement_costs(repeat: int = 5000) -> list[tuple[str, float, float]]:
-    """µs per execution of two hot statements through SQLAlchemy Core and through the bare driver.
+def statement_costs(repeat: int = 5000) -> list[tuple[str, float, float | None, float]]:
+    """µs per execution of two hot statements through SQLAlchemy Core, as ``Direct``, and through the bare driver.
 
     The same SQL (SQLAlchemy's compilation of the service's own statements) on the same connection,
     on a scratch SQLite database: what executing a statement through SQLAlchemy adds to each of
-    the seven or eight statements of a save or a transition.
+    the seven or eight statements of a save or a transition, and what ``editorial.db.direct`` (which
+    runs them) still adds. Then an empty write transaction each way (no ``Direct`` figure).
     """
     from sqlalchemy import insert
 
@@ -255,13 +257,16 @@ def statement_costs(repeat: int = 5000) -> list[tuple[str, float, float]]:
         history |= {"transition": "submit", "from_state": "draft", "to_state": "editing", "comment": ""}
         read = {"article_id": article, "user_id": writer.user_id}
         cases = [
-            ("SELECT an article at its head", READ_ARTICLE, read),
-            ("INSERT a history row", insert(HistoryEntry), history),
+            ("SELECT an article at its head", READ_ARTICLE, None, read),
+            ("INSERT a history row", insert(HistoryEntry), list(history), history),
         ]
         with db.engine.connect() as connection:
-            figures = [(label, *_both(connection, statement, params, repeat)) for label, statement, params in cases]
+            figures: list[tuple[str, float, float | None, float]] = [
+                (label, *_three_ways(connection, Direct(statement, columns), params, repeat))
+                for label, statement, columns, params in cases
+            ]
             connection.rollback()
-        figures += transaction_costs(db, repeat)
+        figures += [(label, orm_or_core, None, bare) for label, orm_or_core, bare in transaction_costs(db, repeat)]
         db.dispose()
     return figures
 
@@ -297,23 +302,23 @@ def transaction_costs(db: Database, repeat: int) -> list[tuple[str, float, float
     return [(label, timeit.timeit(run, number=repeat) / repeat * 1e6, bare_us) for label, run in cases]
 
 
-def _both(connection: Any, statement: Any, params: dict[str, Any], repeat: int) -> tuple[float, float]:
-    """µs per execution of ``statement`` through ``connection``, and of its SQL through the driver's cursor."""
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(params))
-    processors = compiled._bind_processors
-    raw = tuple(processors[n](params[n]) if n in processors else params[n] for n in compiled.positiontup)
+def _three_ways(connection: Connection, direct: Direct, params: dict[str, Any], repeat: int) -> tuple[float, ...]:
+    """µs per execution of a statement through ``connection``, as ``Direct``, and of its SQL on the driver's cursor."""
+    statement, rows = direct.statement, not direct.statement.is_insert  # an INSERT's result has no rows to fetch
+    compiled = direct.compiled(connection.dialect)
+    raw = Direct.parameters(compiled, params)
     cursor = connection.connection.driver_connection.cursor()
-    rows = not compiled.isinsert  # an INSERT's result has no rows to fetch
-    through_sqlalchemy = timeit.timeit(
+    runs = (
         lambda: connection.execute(statement, params).all() if rows else connection.execute(statement, params),
-        number=repeat,
+        lambda: direct.rows(connection, params),
+        lambda: cursor.execute(compiled.sql, raw).fetchall(),
     )
-    through_driver = timeit.timeit(lambda: cursor.execute(compiled.string, raw).fetchall(), number=repeat)
-    return through_sqlalchemy / repeat * 1e6, through_driver / repeat * 1e6
+    return tuple(timeit.timeit(run, number=repeat) / repeat * 1e6 for run in runs)
 
 
 if __name__ == "__main__":
     logging.disable(logging.INFO)
-    print(f"{'µs each':34} {'SQLAlchemy':>10} {'driver':>8}")
-    for label, sqlalchemy_us, driver_us in statement_costs():
-        print(f"{label:34} {sqlalchemy_us:10.1f} {driver_us:8.1f}")
+    print(f"{'µs each':34} {'SQLAlchemy':>10} {'Direct':>8} {'driver':>8}")
+    for label, sqlalchemy_us, direct_us, driver_us in statement_costs():
+        direct = f"{direct_us:8.1f}" if direct_us is not None else f"{'-':>8}"
+        print(f"{label:34} {sqlalchemy_us:10.1f} {direct} {driver_us:8.1f}")

@@ -76,14 +76,7 @@ class Direct:
     def rows(self, connection: Connection, params: dict[str, Any] | None = None) -> list[Any]:
         """Run the statement; its rows (named tuples), converted as ``Connection.execute`` would."""
         compiled = self.compiled(connection.dialect)
-        values = {**compiled.fixed, **params} if params else dict(compiled.fixed)
-        try:
-            for name, convert in compiled.binds:
-                if name in values:
-                    values[name] = convert(values[name])
-        except Exception as error:  # a value its type refuses (a naive instant), as Core reports it
-            raise exc.StatementError(str(error), compiled.sql, params, error) from error
-        bound = values if compiled.order is None else tuple(values[name] for name in compiled.order)
+        bound = self.parameters(compiled, params)
         cursor = connection.connection.cursor()
         dispatch = connection.dispatch
         try:
@@ -103,6 +96,18 @@ class Direct:
             return []
         make, results = compiled.row._make, compiled.results
         return [make([r(v) if r else v for r, v in zip(results, row, strict=True)]) for row in fetched]
+
+    @staticmethod
+    def parameters(compiled: _Compiled, params: dict[str, Any] | None) -> Any:
+        """``params`` as the driver takes them: converted by their types, in the statement's order."""
+        values = {**compiled.fixed, **params} if params else dict(compiled.fixed)
+        try:
+            for name, convert in compiled.binds:
+                if name in values:
+                    values[name] = convert(values[name])
+        except Exception as error:  # a value its type refuses (a naive instant), as Core reports it
+            raise exc.StatementError(str(error), compiled.sql, params, error) from error
+        return values if compiled.order is None else tuple(values[name] for name in compiled.order)
 
     def run(self, connection: Connection, params: dict[str, Any] | None = None) -> None:
         """Run a statement whose rows are not wanted."""

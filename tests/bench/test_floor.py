@@ -54,3 +54,15 @@ def test_the_floor_reads_saves_packs_and_moves(driver: str, tmp_path: Path, monk
     assert ("submit", "draft", "editing") in history.fetchall()
     events = rows.execute("SELECT type, article_id FROM events ORDER BY seq DESC LIMIT 2").fetchall()
     assert events == [("article.transitioned", draft), ("article.revised", article)]
+
+
+def test_statement_costs_time_each_statement_through_core_direct_and_the_driver() -> None:
+    figures = floor.statement_costs(repeat=3)
+    assert [label for label, *_ in figures] == [
+        "SELECT an article at its head",
+        "INSERT a history row",
+        "an empty write transaction (ORM)",
+        "an empty one (Core)",
+    ]
+    assert all(core > 0 and driver > 0 for _, core, _, driver in figures)
+    assert [direct is not None and direct > 0 for _, _, direct, _ in figures] == [True, True, False, False]
