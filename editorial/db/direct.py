@@ -31,7 +31,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class Prepared:
     """A statement's SQL for one dialect, and how its parameters and rows are converted."""
 
     sql: str
@@ -64,9 +64,9 @@ class Direct:
         self.statement = statement
         self.columns = list(columns) if columns is not None else None
         """For an INSERT or UPDATE without ``values()``: the columns its parameters set."""
-        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], Prepared] = {}
 
-    def compiled(self, dialect: Dialect) -> _Compiled:
+    def compiled(self, dialect: Dialect) -> Prepared:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -98,7 +98,7 @@ class Direct:
         return [make([r(v) if r else v for r, v in zip(results, row, strict=True)]) for row in fetched]
 
     @staticmethod
-    def parameters(compiled: _Compiled, params: dict[str, Any] | None) -> Any:
+    def parameters(compiled: Prepared, params: dict[str, Any] | None) -> Any:
         """``params`` as the driver takes them: converted by their types, in the statement's order."""
         values = {**compiled.fixed, **params} if params else dict(compiled.fixed)
         try:
@@ -119,7 +119,7 @@ class Direct:
         return rows[0] if rows else None
 
 
-def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> _Compiled:
+def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> Prepared:
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     assert isinstance(compiled, SQLCompiler)
     _refuse_what_core_does_at_execution(compiled)
@@ -130,7 +130,7 @@ def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None)
         results = tuple(c.type._cached_result_processor(dialect, None) for c in result_columns)
     except TypeError as error:  # a conversion chosen by the type the cursor reports (PostgreSQL's numerics)
         raise ValueError(f"Direct cannot convert the columns of {compiled.string!r} without a cursor") from error
-    return _Compiled(
+    return Prepared(
         sql=compiled.string,
         order=tuple(compiled.positiontup or ()) if compiled.positional else None,
         fixed={name: bind.effective_value for bind, name in compiled.bind_names.items() if not bind.required},
