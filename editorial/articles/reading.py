@@ -168,7 +168,7 @@ READ_ARTICLE = (
 """An article at its head revision, with what the policy needs, in one statement: the hot read."""
 
 _LOCK = Direct(select(Article.id).where(Article.id == bindparam("article_id")).with_for_update())
-_READ_FOR_CHANGE = Direct(READ_ARTICLE)
+_READ = Direct(READ_ARTICLE)
 
 
 def load_for_change(session: Session, principal: Principal, article_id: int) -> tuple[Loaded, dict[str, Any]]:
@@ -182,7 +182,7 @@ def load_for_change(session: Session, principal: Principal, article_id: int) -> 
         # revision read before the wait, which the save it waited for moved on: no row, a 404.
         # SQLite has nothing to lock: a write transaction there holds the database (BEGIN IMMEDIATE).
         _LOCK.run(connection, params)
-    row = _READ_FOR_CHANGE.first(connection, params)
+    row = _READ.first(connection, params)
     if row is None:
         raise NotFound(f"no article {article_id}")
     workflow = get_workflow(row.workflow)
@@ -235,7 +235,7 @@ def get(session: Session, principal: Principal, article_id: int) -> ArticleRead:
     """The article at its head revision, if the caller may view it (404 otherwise)."""
     _check_id(article_id)
     params = {"article_id": article_id, "user_id": principal.user_id}
-    return read_row(principal, _connection(session).execute(READ_ARTICLE, params).first(), article_id)
+    return read_row(principal, _READ.first(_connection(session), params), article_id)
 
 
 def read_row(principal: Principal, row: Any, article_id: int) -> ArticleRead:
