@@ -16,12 +16,14 @@ from litestar.concurrency import sync_to_thread
 from sqlmodel import Session
 
 from editorial.db.engine import STATEMENT_SNAPSHOTS, WRITE_OPTION, make_engine
+from editorial.lib.workers import Workers
 from editorial.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 WORKER_THREADS = min(32, (os.cpu_count() or 1) + 4)
-"""Threads of the event loop's default executor, where Litestar runs sync handlers and dependencies."""
+"""Sessions a process has open for requests at once, and threads of ``Database.workers`` (as many as
+the event loop's default executor has, where Litestar runs sync handlers and dependencies)."""
 
 
 class Admission:
@@ -71,6 +73,9 @@ class Database:
         self._gates: WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Lock]] = (
             WeakKeyDictionary()
         )
+        self._workers = Workers(WORKER_THREADS, "db")
+        # SQLite admits one writer, and so does ``admit``: its writes take turns on one thread.
+        self._writer = Workers(1, "db-writer") if settings.is_sqlite else self._workers
 
     def session(self, *, write: bool = True) -> Session:
         """A new session; ``write`` transactions lock early on SQLite (``BEGIN IMMEDIATE``)."""
@@ -102,7 +107,13 @@ class Database:
         sessions, writer = gates
         return Admission(sessions, writer if write and self.settings.is_sqlite else None)
 
+    def workers(self, *, write: bool) -> Workers:
+        """The threads that run a request's session (``in_request_session``), after ``admit``."""
+        return self._writer if write else self._workers
+
     def dispose(self) -> None:
+        self._writer.stop()
+        self._workers.stop()
         self.engine.dispose()
 
 
@@ -178,8 +189,9 @@ def in_request_session(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]
             kwargs["clock"] = request.app.state.clock
         db: Database = request.app.state.db
         write = request.method not in SAFE_METHODS
+        call = functools.partial(handler, self, **kwargs)
         async with db.admit(write=write):
-            return await asyncio.to_thread(_run_in_session, db, write, functools.partial(handler, self, **kwargs))
+            return await db.workers(write=write).run(functools.partial(_run_in_session, db, write, call))
 
     run.__signature__ = signature.replace(parameters=exposed)  # type: ignore[attr-defined]
     run.__annotations__ = {"request": Request} | {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +18,12 @@ from sqlmodel import Session
 
 from editorial.db import Database
 from editorial.db.models import Desk
-from editorial.db.session import in_request_session
+from editorial.db.session import WORKER_THREADS, in_request_session
 from editorial.lib.clock import Clock, FrozenClock
 from editorial.lib.errors import Conflict, exception_handlers, integrity_conflict
+
+THREADS: list[str] = []
+"""The thread each probe handler ran in."""
 
 
 def _someone(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -35,6 +39,7 @@ class DeskProbe(Controller):
         self, db_session: Session, clock: Clock, desk_id: FromPath[str], fail: FromQuery[bool] = False
     ) -> dict[str, str]:
         """Add a desk, unflushed so that a duplicate fails at the commit; ``fail`` raises once it is written."""
+        THREADS.append(threading.current_thread().name)
         db_session.add(Desk(id=desk_id, title="Probe", workflow="simple", created_at=clock.now()))
         if fail:
             db_session.flush()
@@ -45,6 +50,7 @@ class DeskProbe(Controller):
     @in_request_session
     def who(self, principal: str, db_session: Session, desk_id: FromPath[str]) -> dict[str, Any]:
         """The caller, and whether the desk exists."""
+        THREADS.append(threading.current_thread().name)
         return {"principal": principal, "exists": db_session.get(Desk, desk_id) is not None}
 
 
@@ -95,3 +101,16 @@ def test_litestar_sees_the_request_not_what_is_supplied(probe: TestClient[Any]) 
     schema = probe.app.openapi_schema.to_schema()
     put_parameters = {p["name"] for p in schema["paths"]["/probe/{desk_id}"]["put"]["parameters"]}
     assert put_parameters == {"desk_id", "fail"}
+
+
+def test_writes_take_turns_on_one_thread_on_sqlite_and_reads_share_the_pool(
+    probe: TestClient[Any], db: Database
+) -> None:
+    THREADS.clear()
+    for n in range(4):
+        assert probe.put(f"/probe/probe-t{n}").status_code == 200
+    assert probe.get("/probe/probe-t0").json()["exists"] is True
+    *writes, read = THREADS
+    pool = {f"db-{n}" for n in range(WORKER_THREADS)}
+    assert set(writes) <= ({"db-writer-0"} if db.settings.is_sqlite else pool)
+    assert read in pool
