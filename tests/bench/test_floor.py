@@ -66,3 +66,18 @@ def test_statement_costs_time_each_statement_through_core_direct_and_the_driver(
     ]
     assert all(core > 0 and driver > 0 for _, core, _, driver in figures)
     assert [direct is not None and direct > 0 for _, _, direct, _ in figures] == [True, True, False, False]
+
+
+def test_transaction_costs_run_whole_write_transactions(tmp_path: Path) -> None:
+    path = tmp_path / "costs.db"
+    db = database(f"sqlite:///{path}")
+    try:
+        figures = floor.transaction_costs(db, 3)
+    finally:
+        db.dispose()
+    assert [label for label, _, _ in figures] == ["an empty write transaction (ORM)", "an empty one (Core)"]
+    assert all(through_sqlalchemy > 0 and driver > 0 for _, through_sqlalchemy, driver in figures)
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    probe.execute("BEGIN IMMEDIATE")  # none of them left the write lock taken
+    probe.execute("ROLLBACK")
+    probe.close()
