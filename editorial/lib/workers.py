@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", contextvars.Context, Callable[[], Any]]
+_Jobs = queue.SimpleQueue[_Job | None]
 
 
 class Workers:
@@ -32,53 +33,67 @@ class Workers:
     def __init__(self, size: int, name: str) -> None:
         self.size = size
         self.name = name
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: _Jobs | None = None
         self._threads: list[threading.Thread] = []
-        self._starting = threading.Lock()
+        self._lock = threading.Lock()
 
     async def run(self, call: Callable[[], T]) -> T:
         """Run ``call`` in one of the threads; its result, or what it raised."""
-        if not self._threads:
-            self._start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put((loop, future, contextvars.copy_context(), call))
+        job = (loop, future, contextvars.copy_context(), call)
+        with self._lock:  # not put on a queue that ``stop`` has just closed
+            if self._jobs is None:
+                self._start()
+            assert self._jobs is not None
+            self._jobs.put(job)
         return await future
 
-    def stop(self) -> None:
-        """Let the threads finish the calls queued, and end; a later ``run`` starts them again."""
-        with self._starting:
-            threads, self._threads = self._threads, []
+    def stop(self) -> list[threading.Thread]:
+        """Let the threads finish the calls queued, then end; a later ``run`` starts new ones.
+
+        Does not wait (the event loop calls it at shutdown, where a call still waiting for a lock
+        would hold it up): the threads are returned, to be joined by whoever may wait.
+        """
+        with self._lock:
+            jobs, threads = self._jobs, self._threads
+            self._jobs, self._threads = None, []
             for _ in threads:
-                self._jobs.put(None)
-        for thread in threads:
-            thread.join()
+                assert jobs is not None
+                jobs.put(None)
+        return threads
 
     def _start(self) -> None:
-        with self._starting:
-            if self._threads:
-                return
-            self._threads = [
-                threading.Thread(target=self._work, name=f"{self.name}-{n}", daemon=True) for n in range(self.size)
-            ]
-            for thread in self._threads:
-                thread.start()
+        jobs: _Jobs = queue.SimpleQueue()
+        self._jobs = jobs
+        self._threads = [
+            threading.Thread(target=_work, args=(jobs,), name=f"{self.name}-{n}", daemon=True) for n in range(self.size)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            loop, future, context, call = job
-            if future.cancelled():
-                continue
-            try:
-                result, error = context.run(call), None
-            except BaseException as raised:  # handed to the caller, as asyncio.to_thread does
-                result, error = None, raised
-            with contextlib.suppress(RuntimeError):  # raised if the loop has closed: no one is waiting
-                loop.call_soon_threadsafe(_settle, future, result, error)
+
+def _work(jobs: _Jobs) -> None:
+    while (job := jobs.get()) is not None:
+        _run(*job)
+        del job  # nothing of a finished call is kept while the thread waits for the next
+
+
+def _run(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], context: contextvars.Context, call: Callable[[], Any]
+) -> None:
+    if future.cancelled():
+        return
+    try:
+        result, error = context.run(call), None
+    except BaseException as raised:  # handed to the caller, as asyncio.to_thread does
+        result, error = None, raised
+    with contextlib.suppress(RuntimeError):  # raised if the loop has closed: no one is waiting
+        loop.call_soon_threadsafe(_settle, future, result, error)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
+    if future.cancelled():  # its caller was cancelled while the call ran
         return
     if error is None:
         future.set_result(result)

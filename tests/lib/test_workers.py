@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -96,11 +99,72 @@ def test_a_thread_outlives_a_loop_closed_while_its_call_ran() -> None:
         pool.stop()
 
 
-def test_stopped_threads_end_and_start_again_on_the_next_call(workers: Workers) -> None:
-    async def name() -> str:
-        return await workers.run(lambda: threading.current_thread().name)
+def test_a_call_cancelled_while_it_runs_finishes_and_troubles_no_one() -> None:
+    pool, started, release, ran, troubles = Workers(1, "probe"), threading.Event(), threading.Event(), [], []
 
-    asyncio.run(name())
-    workers.stop()
-    assert not [t for t in threading.enumerate() if t.name.startswith("probe-")]
-    assert asyncio.run(name()).startswith("probe-")
+    def slow() -> None:
+        started.set()
+        release.wait()
+        ran.append("slow")
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: troubles.append(context))
+        task = asyncio.ensure_future(pool.run(slow))
+        await asyncio.to_thread(started.wait)
+        task.cancel()
+        release.set()
+        assert await pool.run(lambda: "next") == "next"  # by now the thread has handed back the cancelled call
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.stop()
+    assert ran == ["slow"]
+    assert troubles == []
+
+
+def test_a_finished_call_leaves_nothing_behind_in_its_thread() -> None:
+    class Result:
+        pass
+
+    pool = Workers(1, "probe")
+
+    async def main() -> weakref.ref[Result]:
+        return weakref.ref(await pool.run(Result))
+
+    try:
+        result = asyncio.run(main())
+        deadline = time.monotonic() + 10  # the thread lets go once it is back waiting for work
+        while result() is not None and time.monotonic() < deadline:
+            gc.collect()
+            time.sleep(0.001)
+        assert result() is None
+    finally:
+        pool.stop()
+
+
+def test_stop_does_not_wait_and_the_next_call_gets_new_threads() -> None:
+    pool, started, release = Workers(1, "probe"), threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        started.set()
+        release.wait()
+
+    async def main() -> tuple[list[threading.Thread], threading.Thread]:
+        first = asyncio.ensure_future(pool.run(stuck))
+        await asyncio.to_thread(started.wait)
+        old = await asyncio.wait_for(asyncio.to_thread(pool.stop), timeout=10)  # its call still runs
+        new = await asyncio.wait_for(pool.run(threading.current_thread), timeout=10)
+        release.set()
+        await first
+        return old, new
+
+    try:
+        old, new = asyncio.run(main())
+    finally:
+        release.set()
+        ended = pool.stop()
+    assert new not in old
+    for thread in [*old, *ended]:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
