@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
@@ -89,7 +89,7 @@ class Direct:
                 cursor.execute(compiled.sql, bound)
             fetched = cursor.fetchall() if compiled.row is not None else []
         except Exception as error:
-            connection._handle_dbapi_exception(error, compiled.sql, bound, cursor, None)
+            raise_as_core(connection, error, compiled.sql, bound, cursor)
         finally:
             cursor.close()
         if compiled.row is None:
@@ -117,6 +117,13 @@ class Direct:
         """The first row, or None."""
         rows = self.rows(connection, params)
         return rows[0] if rows else None
+
+
+def raise_as_core(connection: Connection, error: Exception, sql: str, params: Any = (), cursor: Any = None) -> NoReturn:
+    """Raise a driver's error as ``Connection.execute`` would have: wrapped (``IntegrityError``,
+    ``OperationalError``...), the connection invalidated if it was lost, ``handle_error`` listeners run."""
+    connection._handle_dbapi_exception(error, sql, params, cursor, None)
+    raise AssertionError("unreachable: the connection raises the error it handles")
 
 
 def _compile(statement: Executable, dialect: Dialect, columns: list[str] | None) -> Prepared:
